@@ -1,0 +1,28 @@
+// Build: TypeScript → CommonJS with .d.ts (dist/cjs), then a thin ESM entry (dist/esm) that re-exports the
+// CommonJS module, so `require` and `import` share one set of classes (no dual-package hazard).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
+  stdio: 'inherit'
+});
+
+// The ESM names are read off the built CommonJS module so that the two entries cannot drift apart.
+const require = createRequire(import.meta.url);
+const cjs = require(join(root, 'dist/cjs/index.js'));
+const names = Object.keys(cjs).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && !/^[A-Z_]+$/.test(name));
+mkdirSync(join(root, 'dist/esm'), { recursive: true });
+writeFileSync(
+  join(root, 'dist/esm/index.mjs'),
+  `import sockwire from '../cjs/index.js';\nexport default sockwire;\nexport const { ${names.join(', ')} } = sockwire;\n`
+);
+writeFileSync(
+  join(root, 'dist/esm/index.d.mts'),
+  `import sockwire = require('../cjs/index.js');\nexport default sockwire;\n` +
+    names.map((name) => `export import ${name} = sockwire.${name};\n`).join('')
+);
