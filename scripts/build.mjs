@@ -21,8 +21,16 @@ writeFileSync(
   join(root, 'dist/esm/index.mjs'),
   `import sockwire from '../cjs/index.js';\nexport default sockwire;\nexport const { ${names.join(', ')} } = sockwire;\n`
 );
+// Class names are also types (`let server: WebSocketServer`); the rest are values only.
+const typeNames = new Set(['WebSocket', 'WebSocketServer', 'Server', 'Receiver', 'Sender', 'PerMessageDeflate']);
 writeFileSync(
   join(root, 'dist/esm/index.d.mts'),
   `import sockwire = require('../cjs/index.js');\nexport default sockwire;\n` +
-    names.map((name) => `export import ${name} = sockwire.${name};\n`).join('')
+    names
+      .map(
+        (name) =>
+          `export declare const ${name}: (typeof sockwire)['${name}'];\n` +
+          (typeNames.has(name) ? `export type ${name} = sockwire.${name};\n` : '')
+      )
+      .join('')
 );

@@ -45,6 +45,8 @@ export interface ProtocolFailure {
   readonly message: string;
   /** The status code to send in our close frame. */
   readonly closeCode: number;
+  /** An error raised below the core (e.g. zlib's), passed through as is. */
+  readonly cause?: Error;
 }
 
 /** Build a failure value for `code`; `prefixed` adds "Invalid WebSocket frame: " (protocol violations). */
@@ -59,8 +61,27 @@ export function fail(code: ErrorCode, detail: string, prefixed = true): Protocol
 /** An `Error`/`RangeError` carrying `.code` and the `[kStatusCode]`-like `closeCode` the ws way. */
 export type WebSocketError = (Error | RangeError) & { code: ErrorCode; closeCode: number };
 
+/**
+ * Wrap an error from an extension (zlib, the inflate size guard). Its own `code` is kept; the close code is the one
+ * it carries, else 1007 (RFC 7692 §8: data that fails to inflate is invalid payload data).
+ */
+export function failFromError(error: Error): ProtocolFailure {
+  const fields = error as Error & { code?: unknown; closeCode?: unknown };
+  return {
+    code: (typeof fields.code === 'string' ? fields.code : 'WS_ERR_INVALID_UTF8') as ErrorCode,
+    message: error.message,
+    closeCode: typeof fields.closeCode === 'number' ? fields.closeCode : 1007,
+    cause: error
+  };
+}
+
 /** Turn a failure value into the error object the API emits. */
 export function toError(failure: ProtocolFailure): WebSocketError {
+  if (failure.cause !== undefined) {
+    const error = failure.cause as WebSocketError;
+    error.closeCode = failure.closeCode;
+    return error;
+  }
   const Ctor = ERROR_TABLE[failure.code].kind === 'RangeError' ? RangeError : Error;
   const error = new Ctor(failure.message) as WebSocketError;
   error.code = failure.code;

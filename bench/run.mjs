@@ -1,0 +1,186 @@
+// The benchmark suite of issue 7 in one command: `node bench/run.mjs [--quick] [--reps N] [--only a,b] [--no-parse]`.
+// Builds the C tools, installs ws + addons into bench/out/deps (not the root package.json), snapshots the built
+// sockwire, then runs every scenario against every peer — interleaved, server pinned to CPU 0 and load to CPU 1,
+// a fresh server per run, peer order rotated per repetition — and reports medians and sockwire / ws ratios.
+// Full runs write bench/out/results.json, bench/RESULTS.md (between markers) and bench/results.svg;
+// --quick (a smoke run, < 2 min) writes bench/out/results-quick.json only.
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { renderChart } from './chart.mjs';
+import { parseKv, run, runPinned, sleep, startServer, stopProcess } from './lib/proc.mjs';
+import { renderSuite, replaceSection, summarize } from './lib/report.mjs';
+import { SCENARIOS, TIMING } from './lib/scenarios.mjs';
+import { benchDir, depsDir, rootDir } from './servers/impls.mjs';
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const quick = flag('--quick');
+const timing = { ...TIMING[quick ? 'quick' : 'full'] };
+if (option('--reps')) timing.reps = Math.max(1, Number(option('--reps')));
+const only = option('--only')?.split(',');
+const outDir = join(benchDir, 'out');
+const SERVER_CPU = '0';
+const LOAD_CPU = '1';
+const log = (s) => process.stderr.write(s + '\n');
+
+/** Compiles wsload and wsecho with gcc -O2 (both are our own, single-file C tools). */
+async function buildTools() {
+  for (const [src, bin] of [['wsload.c', 'wsload'], ['wsecho.c', join('out', 'wsecho')]]) {
+    const r = await run('gcc', ['-O2', '-o', join(benchDir, bin), join(benchDir, src)]);
+    if (r.code !== 0) throw new Error(`gcc ${src} failed:\n${r.output}`);
+  }
+}
+
+/** Installs ws + bufferutil + utf-8-validate into bench/out/deps; returns false if that is impossible. */
+async function ensureAddons() {
+  const probe = () =>
+    run(process.execPath, ['--input-type=module', '-e',
+      `import { loadImpl } from ${JSON.stringify(join(benchDir, 'servers', 'impls.mjs'))}; loadImpl('ws-addons');`]);
+  if ((await probe()).code === 0) return true;
+  mkdirSync(depsDir, { recursive: true });
+  writeFileSync(join(depsDir, 'package.json'), '{ "private": true }\n');
+  log('installing ws@8.23.0 + bufferutil + utf-8-validate into bench/out/deps …');
+  const r = await run('npm', ['install', '--no-audit', '--no-fund', 'ws@8.23.0', 'bufferutil@^4', 'utf-8-validate@^6'],
+    { cwd: depsDir });
+  if (r.code !== 0) log(r.output);
+  return (await probe()).code === 0;
+}
+
+/** Copies dist/cjs aside so that a rebuild during the run cannot change or remove what is measured. */
+async function snapshotSockwire() {
+  const src = join(rootDir, 'dist', 'cjs');
+  const dst = join(outDir, 'sockwire-dist', 'cjs');
+  if (!existsSync(join(src, 'index.js'))) return { ok: false, why: 'dist/cjs/index.js missing (run npm run build)' };
+  rmSync(join(outDir, 'sockwire-dist'), { recursive: true, force: true });
+  cpSync(src, dst, { recursive: true });
+  const r = await run(process.execPath, ['-e',
+    `const m = require(${JSON.stringify(join(dst, 'index.js'))});` +
+      `for (const k of ['WebSocket', 'WebSocketServer']) if (typeof m[k] !== 'function') { console.log(k); process.exit(1); }`]);
+  if (r.code !== 0) return { ok: false, why: `built sockwire lacks ${r.output.trim() || 'a loadable index'}` };
+  return { ok: true, dir: dst };
+}
+
+/** One measured run: fresh pinned server, pinned load, server stopped. */
+async function runOnce(sc, peer, env) {
+  const limit = timing.warmup + timing.duration + timing.holdSecs + 90;
+  let server;
+  try {
+    if (sc.kind === 'client') {
+      server = await startServer(SERVER_CPU, join(outDir, 'wsecho'), ['--max-runtime', String(Math.ceil(limit))]);
+      const r = await runPinned(LOAD_CPU, process.execPath,
+        [join(benchDir, 'clients', 'client-load.mjs'), peer, String(server.port), ...sc.args(timing)], limit);
+      return { kv: parseKv(r.stdout), code: r.code, stderr: r.stderr };
+    }
+    const script = peer === 'raw' ? ['raw-echo.mjs'] : ['ws-api-echo.mjs', peer];
+    server = await startServer(SERVER_CPU, process.execPath,
+      [join(benchDir, 'servers', script[0]), ...script.slice(1)], env);
+    const args = [...sc.args(timing), '-p', String(server.port), '--server-pid', String(server.pid)];
+    if (peer === 'raw') args.push('--raw');
+    const r = await runPinned(LOAD_CPU, join(benchDir, 'wsload'), args, limit);
+    return { kv: parseKv(r.stdout), code: r.code, stderr: r.stderr };
+  } finally {
+    if (server) await stopProcess(server.child);
+  }
+}
+
+/** Decides whether a run is a result; a run with any protocol error is not. */
+function judge(sc, res) {
+  const kv = res.kv;
+  if (res.code !== 0) return `exit ${res.code}: ${res.stderr.trim().split('\n').pop() ?? ''}`;
+  if (kv.errors !== 0) return `errors=${kv.errors}`;
+  if (typeof kv[sc.metric] !== 'number') return `no ${sc.metric}`;
+  if (kv.open !== undefined && kv.conns !== undefined && kv.open !== kv.conns) return `open=${kv.open}/${kv.conns}`;
+  if (sc.id === 'hold' && kv.open_at_end !== kv.conns) return `open_at_end=${kv.open_at_end}/${kv.conns}`;
+  return null;
+}
+
+function machine(sockwireOk) {
+  const readVersion = (p) => {
+    try {
+      return JSON.parse(readFileSync(p, 'utf8')).version;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    command: `node bench/run.mjs${argv.length ? ' ' + argv.join(' ') : ''}`,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
+    ws: readVersion(join(rootDir, 'node_modules', 'ws', 'package.json')),
+    bufferutil: readVersion(join(depsDir, 'node_modules', 'bufferutil', 'package.json')),
+    sockwire: sockwireOk ? readVersion(join(rootDir, 'package.json')) : null,
+    quick,
+    reps: timing.reps,
+    timing
+  };
+}
+
+async function main() {
+  mkdirSync(outDir, { recursive: true });
+  await buildTools();
+  const addons = await ensureAddons();
+  if (!addons) log('ws + addons: cannot be installed here; that peer is skipped');
+  const sw = await snapshotSockwire();
+  if (!sw.ok) log(`sockwire: ${sw.why}; that peer is skipped`);
+  const env = sw.ok ? { SOCKWIRE_DIST: sw.dir } : {};
+  const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id)).map((s) => ({
+    ...s,
+    peers: s.peers.filter((p) => (p !== 'sockwire' || sw.ok) && (p !== 'ws-addons' || addons))
+  }));
+  const total = scenarios.reduce((n, s) => n + s.peers.length, 0) * timing.reps;
+  const runs = [];
+  const t0 = Date.now();
+  let n = 0;
+  for (let rep = 0; rep < timing.reps; rep++) {
+    for (const sc of scenarios) {
+      // Rotate the peer order each repetition so no peer always runs first (warm caches, page cache, TIME_WAIT).
+      const order = sc.peers.map((_, i) => sc.peers[(i + rep) % sc.peers.length]);
+      for (const peer of order) {
+        n++;
+        process.stderr.write(`[${n}/${total}] rep ${rep + 1}/${timing.reps} ${sc.id} ${peer} … `);
+        let res;
+        try {
+          res = await runOnce(sc, peer, env);
+        } catch (err) {
+          res = { kv: {}, code: -1, stderr: String(err.message) };
+        }
+        const reason = judge(sc, res);
+        const value = reason ? null : res.kv[sc.metric];
+        runs.push({ scenario: sc.id, peer, rep, valid: !reason, value, reason, kv: res.kv });
+        log(reason ? `NO RESULT (${reason})` : `${value} ${sc.unit}`);
+        await sleep(200);
+      }
+    }
+  }
+  const results = { meta: { ...machine(sw.ok), elapsedS: Math.round((Date.now() - t0) / 1000) },
+    summary: scenarios.map((sc) => summarize(sc, runs)), runs };
+  const md = renderSuite(results);
+  log('\n' + md);
+  writeFileSync(join(outDir, quick ? 'results-quick.json' : 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  if (!quick && !only) {
+    replaceSection(join(benchDir, 'RESULTS.md'), 'suite', md);
+    writeFileSync(join(benchDir, 'results.svg'), renderChart(results));
+    log('wrote bench/out/results.json, bench/RESULTS.md, bench/results.svg');
+  }
+  if (!quick && !only && !flag('--no-parse')) {
+    log('\nparse micro-benchmark …');
+    const r = await runPinned(SERVER_CPU, process.execPath, [join(benchDir, 'parse.mjs')], 300);
+    process.stderr.write(r.stderr);
+    process.stdout.write(r.stdout);
+  }
+  log(`done in ${Math.round((Date.now() - t0) / 1000)} s`);
+}
+
+main().catch((err) => {
+  log(err.stack ?? String(err));
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+// Where each benchmarked peer's module comes from, in one place, so that servers, clients and the
+// parse micro-benchmark load exactly the same code.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+/** bench/ directory. */
+export const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Repository root. */
+export const rootDir = join(benchDir, '..');
+/** Prefix holding ws + bufferutil + utf-8-validate, installed by run.mjs outside the root package.json. */
+export const depsDir = join(benchDir, 'out', 'deps');
+
+/**
+ * Loads one peer's module: `ws` (no native addons), `ws-addons` (ws with bufferutil and
+ * utf-8-validate), or `sockwire` (the built package; SOCKWIRE_DIST may point at a snapshot of dist/cjs).
+ * @param {string} impl
+ * @returns {{ WebSocket: Function, WebSocketServer: Function, Receiver: Function, Sender: Function }}
+ */
+export function loadImpl(impl) {
+  if (impl === 'ws') {
+    // ws reads these at require time; they keep a stray addon from sneaking into the plain run.
+    process.env.WS_NO_BUFFER_UTIL = '1';
+    process.env.WS_NO_UTF_8_VALIDATE = '1';
+    return require(join(rootDir, 'node_modules', 'ws'));
+  }
+  if (impl === 'ws-addons') {
+    delete process.env.WS_NO_BUFFER_UTIL;
+    delete process.env.WS_NO_UTF_8_VALIDATE;
+    const wsDir = join(depsDir, 'node_modules', 'ws');
+    // Fail loudly rather than silently benchmark the JS fallback.
+    const bu = require(require.resolve('bufferutil', { paths: [wsDir] }));
+    if (typeof bu.mask !== 'function' || /fallback/.test(require.resolve('bufferutil', { paths: [wsDir] }))) {
+      throw new Error('bufferutil did not load its native build');
+    }
+    return require(wsDir);
+  }
+  if (impl === 'sockwire') {
+    const dist = process.env.SOCKWIRE_DIST || join(rootDir, 'dist', 'cjs');
+    return require(join(dist, 'index.js'));
+  }
+  throw new Error(`unknown impl ${impl}`);
+}

@@ -1,0 +1,93 @@
+/**
+ * Every option default of the facade, in one place, each with the reason it has that value. Values match ws 8.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ClientRequestArgs, OutgoingHttpHeaders } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { SecureContextOptions } from 'node:tls';
+
+/** permessage-deflate settings (RFC 7692 §7.1), ws's names. */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean;
+  serverMaxWindowBits?: number | boolean;
+  clientMaxWindowBits?: number | boolean;
+  zlibDeflateOptions?: Record<string, unknown>;
+  zlibInflateOptions?: Record<string, unknown>;
+  threshold?: number;
+  concurrencyLimit?: number;
+}
+
+/** Limits and behaviour shared by both roles. */
+export interface ConnectionLimits {
+  maxPayload?: number;
+  maxFragments?: number;
+  maxBufferedChunks?: number;
+  maxPendingAutoPongs?: number;
+  autoPong?: boolean;
+  allowSynchronousEvents?: boolean;
+  skipUTF8Validation?: boolean;
+  closeTimeout?: number;
+}
+
+/** Options of `new WebSocket(address, protocols, options)`; anything else goes to `http.request`. */
+export interface ClientOptions extends ConnectionLimits, SecureContextOptions, Omit<ClientRequestArgs, 'createConnection'> {
+  protocol?: string;
+  followRedirects?: boolean;
+  generateMask?(mask: Buffer): void;
+  handshakeTimeout?: number;
+  maxRedirects?: number;
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  localAddress?: string;
+  protocolVersion?: number;
+  headers?: OutgoingHttpHeaders;
+  origin?: string;
+  agent?: ClientRequestArgs['agent'];
+  host?: string;
+  family?: number;
+  checkServerIdentity?(servername: string, cert: unknown): boolean | Error | undefined;
+  rejectUnauthorized?: boolean;
+  finishRequest?(request: import('node:http').ClientRequest, websocket: unknown): void;
+  createConnection?(options: Record<string, unknown>, callback?: () => void): Duplex;
+}
+
+/** `verifyClient`'s `info` argument. */
+export interface VerifyClientInfo {
+  origin: string;
+  secure: boolean;
+  req: IncomingMessage;
+}
+
+/** Default limits: generous for applications, finite against abuse. */
+export const LIMIT_DEFAULTS = {
+  /** 100 MiB: ws's default; bigger messages are refused with 1009 before being buffered. */
+  maxPayload: 100 * 1024 * 1024,
+  /** ws 8.23's server default: enough for any real fragmentation, bounds per-message bookkeeping. */
+  maxFragments: 16 * 1024,
+  /** ws 8.23's server default: bounds how many socket chunks one partial frame can pin. */
+  maxBufferedChunks: 256 * 1024,
+  /** A peer pinging faster than we can write pongs is terminated. */
+  maxPendingAutoPongs: 60,
+  /** RFC 6455 §5.5.2 says pongs are sent "as soon as practical". */
+  autoPong: true,
+  /** Several messages per tick is the fast path; false gives one event per macrotask like browsers. */
+  allowSynchronousEvents: true,
+  /** RFC 6455 §8.1 requires validation. */
+  skipUTF8Validation: false,
+  /** 30 s to finish the close handshake before dropping the socket (ws). */
+  closeTimeout: 30000
+} as const;
+
+/** Resolve limits against defaults, keeping explicit values (including 0). */
+export function resolveLimits(options: ConnectionLimits, defaults: Required<ConnectionLimits>): Required<ConnectionLimits> {
+  return {
+    maxPayload: options.maxPayload ?? defaults.maxPayload,
+    maxFragments: options.maxFragments ?? defaults.maxFragments,
+    maxBufferedChunks: options.maxBufferedChunks ?? defaults.maxBufferedChunks,
+    maxPendingAutoPongs: options.maxPendingAutoPongs ?? defaults.maxPendingAutoPongs,
+    autoPong: options.autoPong ?? defaults.autoPong,
+    allowSynchronousEvents: options.allowSynchronousEvents ?? defaults.allowSynchronousEvents,
+    skipUTF8Validation: options.skipUTF8Validation ?? defaults.skipUTF8Validation,
+    closeTimeout: options.closeTimeout ?? defaults.closeTimeout
+  };
+}

@@ -1,0 +1,307 @@
+/**
+ * The ws-compatible `WebSocketServer`: validates upgrade requests (RFC 6455 §4.2), negotiates subprotocols and
+ * extensions, and hands accepted sockets to `WebSocket` instances.
+ */
+import { EventEmitter } from 'node:events';
+import * as http from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { checkUpgradeRequest, checkRequestedProtocols, formatHttpRejection, formatAcceptHeaders } from '../core/handshake';
+import { parseExtensionHeader, formatExtensionHeader, type ExtensionOffers, type FormattableExtensions } from '../core/extension-header';
+import { PerMessageDeflate } from '../extensions/permessage-deflate';
+import type { ExtensionMap } from '../io/sender';
+import { LIMIT_DEFAULTS, type ConnectionLimits, type PerMessageDeflateOptions, type VerifyClientInfo } from './options';
+import { WebSocket } from './websocket';
+
+/** Synchronous `verifyClient`. */
+export type VerifyClientCallbackSync<Request extends IncomingMessage = IncomingMessage> = (info: {
+  origin: string;
+  secure: boolean;
+  req: Request;
+}) => boolean;
+
+/** Asynchronous `verifyClient`. */
+export type VerifyClientCallbackAsync<Request extends IncomingMessage = IncomingMessage> = (
+  info: { origin: string; secure: boolean; req: Request },
+  callback: (result: boolean, code?: number, message?: string, headers?: http.OutgoingHttpHeaders) => void
+) => void;
+
+/** Options of `new WebSocketServer(options)` (ws's). */
+export interface ServerOptions<WS extends typeof WebSocket = typeof WebSocket> extends ConnectionLimits {
+  host?: string;
+  port?: number;
+  backlog?: number;
+  server?: HttpServer | HttpsServer;
+  verifyClient?: VerifyClientCallbackAsync | VerifyClientCallbackSync;
+  handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
+  path?: string;
+  noServer?: boolean;
+  clientTracking?: boolean;
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  WebSocket?: WS;
+}
+
+type UpgradeCallback<T> = (websocket: T, request: IncomingMessage) => void;
+
+const RUNNING = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
+const kHandled = Symbol('sockwire.upgradeHandled');
+
+/** A WebSocket server (ws 8 API). */
+export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> extends EventEmitter {
+  /** The resolved options (ws exposes them). */
+  options: Required<Pick<ServerOptions<WS>, 'clientTracking' | 'noServer'>> & ServerOptions<WS> & Record<string, unknown>;
+  /** Connected clients, when `clientTracking` is on. */
+  clients: Set<InstanceType<WS>>;
+  private _server: HttpServer | HttpsServer | null = null;
+  private _removeListeners: (() => void) | null = null;
+  private _state = RUNNING;
+  private _shouldEmitClose = false;
+
+  constructor(options: ServerOptions<WS>, callback?: () => void) {
+    super();
+    const resolved = {
+      ...LIMIT_DEFAULTS,
+      perMessageDeflate: false as boolean | PerMessageDeflateOptions,
+      handleProtocols: null,
+      clientTracking: true,
+      verifyClient: null,
+      noServer: false,
+      backlog: null,
+      server: null,
+      host: null,
+      path: null,
+      port: null,
+      WebSocket: WebSocket as unknown as WS,
+      ...options
+    } as WebSocketServer<WS>['options'];
+    const hasPort = resolved.port != null;
+    if ((!hasPort && !resolved.server && !resolved.noServer) || (hasPort && (resolved.server || resolved.noServer)) || (resolved.server && resolved.noServer)) {
+      throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified');
+    }
+    if (hasPort) {
+      const server = http.createServer((_req, res) => {
+        const body = http.STATUS_CODES[426] as string;
+        res.writeHead(426, { 'Content-Length': body.length, 'Content-Type': 'text/plain' });
+        res.end(body);
+      });
+      server.listen(resolved.port, resolved.host ?? undefined, resolved.backlog ?? undefined, callback);
+      this._server = server;
+    } else if (resolved.server) {
+      this._server = resolved.server;
+    }
+    if (this._server !== null) {
+      const server = this._server;
+      const onListening = (): boolean => this.emit('listening');
+      const onError = (error: Error): boolean => this.emit('error', error);
+      const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+        this.handleUpgrade(req, socket, head, (ws) => this.emit('connection', ws, req));
+      };
+      server.on('listening', onListening);
+      server.on('error', onError);
+      server.on('upgrade', onUpgrade);
+      this._removeListeners = () => {
+        server.removeListener('listening', onListening);
+        server.removeListener('error', onError);
+        server.removeListener('upgrade', onUpgrade);
+      };
+    }
+    if (resolved.perMessageDeflate === true) resolved.perMessageDeflate = {};
+    this.clients = new Set();
+    if (!resolved.clientTracking) (this as { clients?: unknown }).clients = undefined;
+    this.options = resolved;
+  }
+
+  /** The internal server's address (throws in noServer mode). */
+  address(): AddressInfo | string | null {
+    if (this.options.noServer) throw new Error('The server is operating in "noServer" mode');
+    if (this._server === null) return null;
+    return this._server.address();
+  }
+
+  /** Stop accepting connections; existing clients stay open. `'close'` follows. */
+  close(callback?: (error?: Error) => void): void {
+    if (this._state === CLOSED) {
+      if (callback) this.once('close', () => callback(new Error('The server is not running')));
+      process.nextTick(emitClose, this);
+      return;
+    }
+    if (callback) this.once('close', callback);
+    if (this._state === CLOSING) return;
+    this._state = CLOSING;
+    if (this.options.noServer || this.options.server) {
+      if (this._server !== null) {
+        (this._removeListeners as () => void)();
+        this._removeListeners = null;
+        this._server = null;
+      }
+      if (this.clients !== undefined && this.clients.size > 0) this._shouldEmitClose = true;
+      else process.nextTick(emitClose, this);
+    } else {
+      const server = this._server as HttpServer;
+      (this._removeListeners as () => void)();
+      this._removeListeners = null;
+      this._server = null;
+      server.close(() => emitClose(this));
+    }
+  }
+
+  /** Whether this server handles `req` (checks `path`); override to route differently. */
+  shouldHandle(req: IncomingMessage): boolean {
+    const path = this.options.path;
+    if (path) {
+      const url = req.url ?? '';
+      const query = url.indexOf('?');
+      if ((query === -1 ? url : url.slice(0, query)) !== path) return false;
+    }
+    return true;
+  }
+
+  /** Complete (or refuse) an HTTP upgrade; `callback(ws, req)` on success. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, callback: UpgradeCallback<InstanceType<WS>>): void {
+    socket.on('error', socketOnError);
+    const rejection = checkUpgradeRequest(req);
+    if (rejection !== null) {
+      this.refuse(req, socket, rejection.status, rejection.message, rejection.headers, rejection.clientError);
+      return;
+    }
+    if (!this.shouldHandle(req)) {
+      abortHandshake(socket, 400);
+      return;
+    }
+    const requested = checkRequestedProtocols(req);
+    if (!('protocols' in requested)) {
+      this.refuse(req, socket, requested.status, requested.message, requested.headers, requested.clientError);
+      return;
+    }
+    const extensions: ExtensionMap = {};
+    const offered = req.headers['sec-websocket-extensions'];
+    if (this.options.perMessageDeflate && offered !== undefined) {
+      const deflate = new PerMessageDeflate(this.options.perMessageDeflate as Record<string, unknown>, true, this.options.maxPayload);
+      try {
+        const offers: ExtensionOffers = parseExtensionHeader(offered);
+        const deflateOffers = offers[PerMessageDeflate.extensionName];
+        if (deflateOffers) {
+          deflate.accept(deflateOffers);
+          extensions[PerMessageDeflate.extensionName] = deflate;
+        }
+      } catch {
+        this.refuse(req, socket, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header', undefined, true);
+        return;
+      }
+    }
+    const key = req.headers['sec-websocket-key'] as string;
+    const verifyClient = this.options.verifyClient;
+    if (verifyClient) {
+      const version = Number(req.headers['sec-websocket-version']);
+      const info: VerifyClientInfo = {
+        origin: req.headers[version === 8 ? 'sec-websocket-origin' : 'origin'] as string,
+        secure: Boolean((req.socket as { authorized?: boolean; encrypted?: boolean }).authorized || (req.socket as { encrypted?: boolean }).encrypted),
+        req
+      };
+      if (verifyClient.length === 2) {
+        (verifyClient as VerifyClientCallbackAsync)(info, (verified, code, message, headers) => {
+          if (!verified) {
+            abortHandshake(socket, code || 401, message, headers as Record<string, string> | undefined);
+            return;
+          }
+          this.completeUpgrade(extensions, key, requested.protocols, req, socket, head, callback);
+        });
+        return;
+      }
+      if (!(verifyClient as VerifyClientCallbackSync)(info)) {
+        abortHandshake(socket, 401);
+        return;
+      }
+    }
+    this.completeUpgrade(extensions, key, requested.protocols, req, socket, head, callback);
+  }
+
+  private completeUpgrade(
+    extensions: ExtensionMap,
+    key: string,
+    protocols: Set<string>,
+    req: IncomingMessage,
+    socket: Duplex & { [kHandled]?: boolean },
+    head: Buffer,
+    callback: UpgradeCallback<InstanceType<WS>>
+  ): void {
+    if (!socket.readable || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    if (socket[kHandled]) {
+      throw new Error(
+        'server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration'
+      );
+    }
+    if (this._state > RUNNING) {
+      abortHandshake(socket, 503);
+      return;
+    }
+    const WebSocketClass = this.options.WebSocket as WS;
+    const ws = new WebSocketClass(null, undefined, this.options as never) as InstanceType<WS>;
+    let protocol: string | false | undefined;
+    if (protocols.size > 0) {
+      const handleProtocols = this.options.handleProtocols;
+      protocol = handleProtocols ? handleProtocols(protocols, req) : protocols.values().next().value;
+      if (protocol) ws._protocol = protocol;
+    }
+    let extensionsHeader: string | undefined;
+    const deflate = extensions[PerMessageDeflate.extensionName] as PerMessageDeflate | undefined;
+    if (deflate !== undefined) {
+      extensionsHeader = formatExtensionHeader({ [PerMessageDeflate.extensionName]: [deflate.params] } as unknown as FormattableExtensions);
+      ws._extensions = extensions;
+    }
+    const headers = formatAcceptHeaders(key, protocol || undefined, extensionsHeader);
+    this.emit('headers', headers, req);
+    socket.write(headers.concat('\r\n').join('\r\n'));
+    socket.removeListener('error', socketOnError);
+    socket[kHandled] = true;
+    ws.setSocket(socket, head, this.options);
+    if (this.clients !== undefined) {
+      this.clients.add(ws);
+      ws.on('close', () => {
+        this.clients.delete(ws);
+        if (this._shouldEmitClose && this.clients.size === 0) process.nextTick(emitClose, this);
+      });
+    }
+    callback(ws, req);
+  }
+
+  /** Refuse with an HTTP error, or hand the decision to a `'wsClientError'` listener for the marked cases. */
+  private refuse(
+    req: IncomingMessage,
+    socket: Duplex,
+    status: number,
+    message: string,
+    headers: Record<string, string> | undefined,
+    clientError: boolean
+  ): void {
+    if (clientError && this.listenerCount('wsClientError') > 0) {
+      const error = new Error(message);
+      this.emit('wsClientError', error, socket, req);
+      return;
+    }
+    abortHandshake(socket, status, message, headers);
+  }
+}
+
+function emitClose(server: WebSocketServer): void {
+  (server as unknown as { _state: number })._state = CLOSED;
+  server.emit('close');
+}
+
+function socketOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Write an HTTP error response and close the socket once it is flushed. */
+function abortHandshake(socket: Duplex, status: number, message?: string, headers?: Record<string, string>): void {
+  socket.once('finish', socket.destroy);
+  socket.end(formatHttpRejection(status, message, headers));
+}

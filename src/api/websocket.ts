@@ -1,0 +1,356 @@
+/**
+ * The ws-compatible `WebSocket`: an EventEmitter over one connection, usable as a client (`new WebSocket(url)`) or,
+ * through `WebSocketServer`, as the server side of an accepted upgrade.
+ */
+import { EventEmitter } from 'node:events';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { BINARY_TYPES, EMPTY_BUFFER, type BinaryType } from '../core/constants';
+import type { BinaryMessage } from '../core/binary-data';
+import { toError, type ProtocolFailure } from '../core/errors';
+import { readyStateOf } from '../core/session';
+import { Connection, type ConnectionOwner } from '../io/connection';
+import { byteLengthOf, type SendData } from '../io/data';
+import type { ExtensionMap, SendOptions } from '../io/sender';
+import { connectClient, type ClientOwner, type HandshakeOptions } from '../io/client-handshake';
+import { LIMIT_DEFAULTS, resolveLimits, type ClientOptions, type ConnectionLimits } from './options';
+import { addEventListener, removeEventListener, defineEventHandlerAttributes, kWasClean } from './event-target';
+
+const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
+
+/** Options `setSocket` takes (what the server or the client handshake resolved). */
+export interface SocketOptions extends ConnectionLimits {
+  generateMask?: (mask: Buffer) => void;
+}
+
+type SendCallback = (error?: Error | null) => void;
+
+/** A WebSocket connection (RFC 6455), API-compatible with ws 8. */
+export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOwner {
+  declare static readonly CONNECTING: 0;
+  declare static readonly OPEN: 1;
+  declare static readonly CLOSING: 2;
+  declare static readonly CLOSED: 3;
+  declare readonly CONNECTING: 0;
+  declare readonly OPEN: 1;
+  declare readonly CLOSING: 2;
+  declare readonly CLOSED: 3;
+
+  /** @internal */ _connection: Connection | null = null;
+  /** @internal */ _socket: Duplex | null = null;
+  /** @internal */ _req: ClientRequest | null = null;
+  /** @internal */ _isServer: boolean;
+  /** @internal */ _protocol = '';
+  /** @internal */ _extensions: ExtensionMap = {};
+  /** @internal */ _url = '';
+  /** @internal */ _redirects = 0;
+  /** @internal */ _paused = false;
+  /** @internal Ready state before a connection exists (connecting, or aborted while connecting). */
+  _preState: 0 | 2 | 3 = 0;
+  /** @internal */ _errorEmitted = false;
+  private _binaryType: BinaryType = 'nodebuffer';
+  private _bufferedAmountWithoutSocket = 0;
+  private _closeEmitted = false;
+  private _limits: Required<ConnectionLimits>;
+
+  /** Client: connect to `address`. Server side: `new WebSocket(null, undefined, options)` then `setSocket`. */
+  constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
+    super();
+    if (address === null) {
+      this._isServer = true;
+      this._limits = resolveLimits((options ?? {}) as ConnectionLimits, LIMIT_DEFAULTS);
+      return;
+    }
+    this._isServer = false;
+    let protocolList: string[];
+    if (protocols === undefined) protocolList = [];
+    else if (Array.isArray(protocols)) protocolList = protocols;
+    else if (typeof protocols === 'object' && protocols !== null) {
+      options = protocols;
+      protocolList = [];
+    } else protocolList = [protocols];
+    this._limits = resolveLimits(options ?? {}, LIMIT_DEFAULTS);
+    connectClient(this, address, protocolList, (options ?? {}) as HandshakeOptions);
+  }
+
+  /** How binary messages are delivered; unknown values are ignored (as browsers do). */
+  get binaryType(): BinaryType {
+    return this._binaryType;
+  }
+  set binaryType(type: BinaryType) {
+    if (!(BINARY_TYPES as readonly string[]).includes(type)) return;
+    this._binaryType = type;
+    if (this._connection !== null) this._connection.reader.binaryType = type;
+  }
+
+  /** Bytes queued by `send()` but not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    const connection = this._connection;
+    if (connection === null) return this._bufferedAmountWithoutSocket;
+    return (connection.socket as Duplex).writableLength + connection.sender._bufferedBytes + this._bufferedAmountWithoutSocket;
+  }
+
+  /** The negotiated extensions, as a comma-separated list of names. */
+  get extensions(): string {
+    return Object.keys(this._extensions).join();
+  }
+
+  /** True after `pause()`, until `resume()`. */
+  get isPaused(): boolean {
+    return this._paused;
+  }
+
+  /** The subprotocol the server selected ('' if none). */
+  get protocol(): string {
+    return this._protocol;
+  }
+
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
+  get readyState(): number {
+    const connection = this._connection;
+    return connection === null ? this._preState : readyStateOf(connection.session.state);
+  }
+
+  /** The URL this client connected to ('' on the server side). */
+  get url(): string {
+    return this._url;
+  }
+
+  /** @internal WHATWG `CloseEvent.wasClean`. */
+  get [kWasClean](): boolean {
+    return this._connection !== null && this._connection.session.wasClean;
+  }
+
+  /**
+   * Take over an upgraded socket (called by the server and by the client handshake).
+   * @internal
+   */
+  setSocket(socket: Duplex, head: Buffer, options: SocketOptions): void {
+    const limits = resolveLimits(options, this._limits);
+    this._limits = limits;
+    this._socket = socket;
+    this._connection = new Connection(
+      socket,
+      head,
+      {
+        isServer: this._isServer,
+        binaryType: this._binaryType,
+        maxPayload: limits.maxPayload,
+        maxFragments: limits.maxFragments,
+        maxBufferedChunks: limits.maxBufferedChunks,
+        maxPendingAutoPongs: limits.maxPendingAutoPongs,
+        autoPong: limits.autoPong,
+        allowSynchronousEvents: limits.allowSynchronousEvents,
+        skipUTF8Validation: limits.skipUTF8Validation,
+        closeTimeout: limits.closeTimeout,
+        generateMask: options.generateMask,
+        extensions: this._extensions
+      },
+      this
+    );
+    if (this._paused) this._connection.pause();
+    this.emit('open');
+  }
+
+  /** Start the closing handshake (RFC 6455 §7.1.2). */
+  close(code?: number, data?: string | Buffer): void {
+    const state = this.readyState;
+    if (state === 3) return;
+    if (state === 0) {
+      this._abortHandshake('WebSocket was closed before the connection was established');
+      return;
+    }
+    (this._connection as Connection).session.close(code, data);
+  }
+
+  /** Stop reading from the socket. */
+  pause(): void {
+    const state = this.readyState;
+    if (state === 0 || state === 3) return;
+    this._paused = true;
+    this._connection?.pause();
+  }
+
+  /** Restart reading after `pause()`. */
+  resume(): void {
+    const state = this.readyState;
+    if (state === 0 || state === 3) return;
+    this._paused = false;
+    this._connection?.resume();
+  }
+
+  /** Send a ping (RFC 6455 §5.5.2); `data` ≤ 125 bytes. */
+  ping(data?: SendData | number | SendCallback, mask?: boolean | SendCallback, cb?: SendCallback): void {
+    this._control('ping', data, mask, cb);
+  }
+
+  /** Send an unsolicited pong (RFC 6455 §5.5.3). */
+  pong(data?: SendData | number | SendCallback, mask?: boolean | SendCallback, cb?: SendCallback): void {
+    this._control('pong', data, mask, cb);
+  }
+
+  /** Send a message (or a fragment of one with `{ fin: false }`). */
+  send(data: SendData | number, options?: SendOptions | SendCallback, cb?: SendCallback): void {
+    if (typeof options === 'function') {
+      cb = options;
+      options = {};
+    }
+    const state = this.readyState;
+    if (state === 0) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    if (typeof data === 'number') data = data.toString();
+    if (state !== 1) {
+      this._sendAfterClose(data, cb);
+      return;
+    }
+    const connection = this._connection as Connection;
+    const opts: SendOptions = {
+      binary: typeof data !== 'string',
+      mask: !this._isServer,
+      compress: true,
+      fin: true,
+      ...options
+    };
+    if (this._extensions['permessage-deflate'] === undefined) opts.compress = false;
+    connection.sender.send(data || EMPTY_BUFFER, opts, cb);
+  }
+
+  /** Destroy the connection now, without a closing handshake. */
+  terminate(): void {
+    const state = this.readyState;
+    if (state === 3) return;
+    if (state === 0) {
+      this._abortHandshake('WebSocket was closed before the connection was established');
+      return;
+    }
+    (this._connection as Connection).session.terminate();
+  }
+
+  // ---- ConnectionOwner ------------------------------------------------------------------------------------
+  /** @internal */
+  onMessage(data: BinaryMessage, isBinary: boolean): void {
+    this.emit('message', data, isBinary);
+  }
+  /** @internal */
+  onPing(data: Buffer): void {
+    this.emit('ping', data);
+  }
+  /** @internal */
+  onPong(data: Buffer): void {
+    this.emit('pong', data);
+  }
+  /** @internal */
+  onFailure(failure: ProtocolFailure): void {
+    this._emitError(toError(failure));
+  }
+  /** @internal */
+  onClosed(): void {
+    this._emitClose();
+  }
+
+  // ---- ClientOwner ----------------------------------------------------------------------------------------
+  /** @internal Abort while connecting: error, then close (1006). */
+  _abortHandshake(message: string | Error): void {
+    const error = typeof message === 'string' ? new Error(message) : message;
+    this._preState = 2;
+    const req = this._req;
+    if (req !== null) {
+      this._req = null;
+      (req as ClientRequest & { _sockwireAborted?: boolean })._sockwireAborted = true;
+      req.destroy();
+      const socket = req.socket;
+      if (socket && !socket.destroyed) socket.destroy();
+    }
+    process.nextTick(emitErrorAndClose, this, error);
+  }
+
+  /** @internal Emit 'error' once a listener exists; a peer-caused error never throws (README: differences). */
+  _emitError(error: Error): void {
+    this._errorEmitted = true;
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  /** @internal */
+  _emitClose(): void {
+    if (this._closeEmitted) return;
+    this._closeEmitted = true;
+    this._preState = 3;
+    const connection = this._connection;
+    const code = connection === null ? 1006 : connection.session.closeCode;
+    const reason = connection === null ? EMPTY_BUFFER : connection.session.closeReason;
+    this.emit('close', code, reason);
+  }
+
+  /** @internal Limits resolved for this socket (used by the client handshake). */
+  get _resolvedLimits(): Required<ConnectionLimits> {
+    return this._limits;
+  }
+
+  private _sendAfterClose(data: SendData | number, cb?: SendCallback): void {
+    if (data) {
+      const length = byteLengthOf(data as SendData);
+      if (this._connection !== null) this._connection.sender._bufferedBytes += length;
+      else this._bufferedAmountWithoutSocket += length;
+    }
+    if (cb) {
+      const state = this.readyState;
+      const error = new Error(`WebSocket is not open: readyState ${state} (${READY_STATE_NAMES[state]})`);
+      process.nextTick(cb, error);
+    }
+  }
+
+  private _control(
+    kind: 'ping' | 'pong',
+    data: SendData | number | SendCallback | undefined,
+    mask: boolean | SendCallback | undefined,
+    cb: SendCallback | undefined
+  ): void {
+    if (typeof data === 'function') {
+      cb = data;
+      data = mask = undefined;
+    } else if (typeof mask === 'function') {
+      cb = mask;
+      mask = undefined;
+    }
+    const state = this.readyState;
+    if (state === 0) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    if (typeof data === 'number') data = data.toString();
+    if (state !== 1) {
+      this._sendAfterClose(data as SendData, cb);
+      return;
+    }
+    const useMask = mask === undefined ? !this._isServer : mask;
+    const sender = (this._connection as Connection).sender;
+    if (kind === 'ping') sender.ping((data as SendData) || EMPTY_BUFFER, useMask, cb);
+    else sender.pong((data as SendData) || EMPTY_BUFFER, useMask, cb);
+  }
+
+  declare addEventListener: typeof addEventListener;
+  declare removeEventListener: typeof removeEventListener;
+
+  declare onopen: ((event: unknown) => void) | null;
+  declare onmessage: ((event: unknown) => void) | null;
+  declare onerror: ((event: unknown) => void) | null;
+  declare onclose: ((event: unknown) => void) | null;
+}
+
+function emitErrorAndClose(websocket: WebSocket, error: Error): void {
+  websocket._preState = 2;
+  websocket._emitError(error);
+  websocket._emitClose();
+}
+
+// RFC 6455 / WHATWG ready-state constants: static and on the prototype, read-only and enumerable (as ws).
+READY_STATE_NAMES.forEach((name, value) => {
+  const descriptor = { enumerable: true, writable: false, configurable: false, value };
+  Object.defineProperty(WebSocket, name, descriptor);
+  Object.defineProperty(WebSocket.prototype, name, descriptor);
+});
+for (const property of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
+  const descriptor = Object.getOwnPropertyDescriptor(WebSocket.prototype, property) as PropertyDescriptor;
+  Object.defineProperty(WebSocket.prototype, property, { ...descriptor, enumerable: true });
+}
+defineEventHandlerAttributes(WebSocket.prototype);
+WebSocket.prototype.addEventListener = addEventListener;
+WebSocket.prototype.removeEventListener = removeEventListener;
+
+export type { IncomingMessage };

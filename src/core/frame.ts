@@ -1,0 +1,105 @@
+/** RFC 6455 §5.2 frame encoding: header bytes for every frame kind, masked (client) or not (server). */
+import { mask as maskBytes } from './mask';
+import { randomMask } from './mask-pool';
+
+/** How to frame one payload. */
+export interface FrameOptions {
+  /** RFC 6455 §5.2 opcode. */
+  opcode: number;
+  /** Last frame of the message. */
+  fin: boolean;
+  /** RSV1: the payload is compressed (RFC 7692 §6). */
+  rsv1?: boolean;
+  /** Mask the payload (clients must, RFC 6455 §5.3). */
+  mask: boolean;
+  /** Use these 4 bytes as the key instead of a fresh one. */
+  maskBuffer?: Uint8Array;
+  /** Fills a 4-byte key; defaults to the crypto pool. */
+  generateMask?: (target: Buffer) => void;
+  /** The payload may not be modified in place, so masking copies it. */
+  readOnly?: boolean;
+}
+
+/** Unmasked payloads up to this size are copied behind the header so the frame is one write. */
+const MERGE_LIMIT = 1024;
+
+/** Size of the header for a payload of `length` bytes (RFC 6455 §5.2 payload length encoding). */
+export function headerSize(length: number, masked: boolean): number {
+  const base = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  return masked ? base + 4 : base;
+}
+
+/**
+ * Write the frame header into `target` at 0 and return where the payload starts. `maskKey` (if any) is written
+ * into the header too.
+ */
+export function writeHeader(
+  target: Buffer,
+  length: number,
+  opcode: number,
+  fin: boolean,
+  rsv1: boolean,
+  maskKey: Uint8Array | null
+): number {
+  target[0] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
+  let offset = 2;
+  let lengthBits = length;
+  if (length >= 65536) {
+    lengthBits = 127;
+    // RFC 6455 §5.2: 64-bit length, most significant bit 0. Lengths here are below 2^53.
+    target.writeUInt32BE(Math.floor(length / 0x100000000), 2);
+    target.writeUInt32BE(length >>> 0, 6);
+    offset = 10;
+  } else if (length >= 126) {
+    lengthBits = 126;
+    target.writeUInt16BE(length, 2);
+    offset = 4;
+  }
+  target[1] = lengthBits;
+  if (maskKey !== null) {
+    target[1] |= 0x80;
+    target[offset] = maskKey[0];
+    target[offset + 1] = maskKey[1];
+    target[offset + 2] = maskKey[2];
+    target[offset + 3] = maskKey[3];
+    offset += 4;
+  }
+  return offset;
+}
+
+/**
+ * Encode one frame and return the buffers to write, in order: either `[header, payload]` or a single merged buffer.
+ * When masking, the payload is masked in place unless `readOnly` is set.
+ */
+export function encodeFrame(data: Buffer, options: FrameOptions): Buffer[] {
+  const length = data.length;
+  const rsv1 = options.rsv1 === true;
+  if (!options.mask) {
+    if (length <= MERGE_LIMIT) {
+      const frame = Buffer.allocUnsafe(headerSize(length, false) + length);
+      const start = writeHeader(frame, length, options.opcode, options.fin, rsv1, null);
+      data.copy(frame, start);
+      return [frame];
+    }
+    const header = Buffer.allocUnsafe(headerSize(length, false));
+    writeHeader(header, length, options.opcode, options.fin, rsv1, null);
+    return [header, data];
+  }
+  let key = options.maskBuffer;
+  if (key === undefined) {
+    key = Buffer.allocUnsafe(4);
+    if (options.generateMask !== undefined) options.generateMask(key as Buffer);
+    else randomMask(key);
+  }
+  const size = headerSize(length, true);
+  if (options.readOnly === true || length <= MERGE_LIMIT) {
+    const frame = Buffer.allocUnsafe(size + length);
+    const start = writeHeader(frame, length, options.opcode, options.fin, rsv1, key);
+    maskBytes(data, key, frame, start, length);
+    return [frame];
+  }
+  const header = Buffer.allocUnsafe(size);
+  writeHeader(header, length, options.opcode, options.fin, rsv1, key);
+  maskBytes(data, key, data, 0, length);
+  return [header, data];
+}

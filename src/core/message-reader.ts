@@ -1,0 +1,459 @@
+/**
+ * The receive side of RFC 6455 as a streaming state machine: bytes in (split anywhere), messages and control
+ * frames out. No sockets, timers or streams; the host supplies a sink, and optionally an inflater and a scheduler.
+ */
+import type { BinaryType } from './constants';
+import { EMPTY_BUFFER, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT } from './constants';
+import { isValidCloseCode } from './close-codes';
+import { fail, failFromError, type ProtocolFailure } from './errors';
+import { unmask } from './mask';
+import { isValidUtf8, Utf8StreamValidator } from './utf8';
+import { concat, shapeBinary, type BinaryMessage } from './binary-data';
+
+/** Where the reader delivers what it finds. */
+export interface ReaderSink {
+  /** A complete message: text as a Buffer of valid UTF-8, binary shaped per `binaryType`. */
+  onMessage(data: BinaryMessage, isBinary: boolean): void;
+  onPing(data: Buffer): void;
+  onPong(data: Buffer): void;
+  /** The peer's close frame (1005 when it carried no code). Nothing after it is read. */
+  onClose(code: number, reason: Buffer): void;
+  /** A violation; nothing after it is read. */
+  onFailure(failure: ProtocolFailure): void;
+  /** Reading resumed after waiting for the inflater or a scheduled event, and all buffered input was used. */
+  onIdle(): void;
+}
+
+/** Inflates compressed frames (RFC 7692); the callback may run later, and the reader waits for it. */
+export interface Inflater {
+  decompress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void;
+}
+
+/** Options, with ws's names. Limits of 0 mean "no limit". */
+export interface MessageReaderOptions {
+  isServer: boolean;
+  binaryType?: BinaryType;
+  maxPayload?: number;
+  maxFragments?: number;
+  maxBufferedChunks?: number;
+  skipUTF8Validation?: boolean;
+  /** Present when permessage-deflate was negotiated: RSV1 is then allowed on first frames. */
+  inflater?: Inflater;
+  /** When set, each event is delivered through it (e.g. `setImmediate`) and reading waits until it ran. */
+  schedule?: (task: () => void) => void;
+}
+
+const enum State {
+  Info,
+  Length16,
+  Length64,
+  MaskKey,
+  Payload,
+  /** Waiting for the inflater or a scheduled event. */
+  Parked,
+  /** After a close frame or a failure: input is ignored. */
+  Done
+}
+
+/** 2^53 − 1 splits into a high 32-bit word of at most 2^21 − 1. */
+const MAX_HIGH_WORD = 0x1fffff;
+
+/** Streaming frame parser and message assembler. */
+export class MessageReader {
+  binaryType: BinaryType;
+  private readonly sink: ReaderSink;
+  private readonly isServer: boolean;
+  private readonly maxPayload: number;
+  private readonly maxFragments: number;
+  private readonly maxBufferedChunks: number;
+  private readonly skipUTF8Validation: boolean;
+  private readonly inflater: Inflater | undefined;
+  private readonly schedule: ((task: () => void) => void) | undefined;
+
+  // Unread input: chunks[0] is read from `offset`.
+  private chunks: Buffer[] = [];
+  private offset = 0;
+  private buffered = 0;
+
+  private state = State.Info;
+  private fin = false;
+  private compressed = false;
+  private opcode = 0;
+  private masked = false;
+  private payloadLength = 0;
+  private readonly maskKey = Buffer.alloc(4);
+
+  // The message being assembled.
+  private messageOpcode = 0;
+  private messageCompressed = false;
+  private messageLength = 0;
+  private framePayloadTotal = 0;
+  private frameCount = 0;
+  private fragments: Buffer[] = [];
+  private textValidator: Utf8StreamValidator | null = null;
+
+  constructor(sink: ReaderSink, options: MessageReaderOptions) {
+    this.sink = sink;
+    this.isServer = options.isServer;
+    this.binaryType = options.binaryType ?? 'nodebuffer';
+    const maxPayload = Number(options.maxPayload);
+    this.maxPayload = maxPayload > 0 ? maxPayload : 0;
+    this.maxFragments = (options.maxFragments ?? 0) | 0;
+    this.maxBufferedChunks = (options.maxBufferedChunks ?? 0) | 0;
+    this.skipUTF8Validation = options.skipUTF8Validation === true;
+    this.inflater = options.inflater;
+    this.schedule = options.schedule;
+  }
+
+  /** True once a close frame was read or a failure reported. */
+  get finished(): boolean {
+    return this.state === State.Done;
+  }
+
+  /** True while waiting for the inflater or a scheduled event; input is buffered meanwhile. */
+  get parked(): boolean {
+    return this.state === State.Parked;
+  }
+
+  /** Bytes received but not yet parsed. */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  /** Stop for good and drop anything buffered (after the close handshake or a failure). */
+  stop(): void {
+    this.state = State.Done;
+    this.chunks = [];
+    this.buffered = 0;
+  }
+
+  /** Feed bytes from the peer. Chunks are kept as views; payloads are unmasked in place. */
+  receive(chunk: Buffer): void {
+    if (this.state === State.Done || chunk.length === 0) return;
+    if (this.maxBufferedChunks > 0 && this.chunks.length >= this.maxBufferedChunks) {
+      this.failWith(fail('WS_ERR_TOO_MANY_BUFFERED_PARTS', 'Too many buffered chunks', false));
+      return;
+    }
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.state !== State.Parked) this.run();
+  }
+
+  /** Process as much buffered input as possible. */
+  private run(): void {
+    for (;;) {
+      switch (this.state) {
+        case State.Info:
+          if (this.buffered < 2 || !this.readInfo()) return;
+          break;
+        case State.Length16:
+          if (this.buffered < 2) return;
+          this.payloadLength = this.readUInt16();
+          if (!this.haveLength()) return;
+          break;
+        case State.Length64:
+          if (this.buffered < 8 || !this.readLength64() || !this.haveLength()) return;
+          break;
+        case State.MaskKey:
+          if (this.buffered < 4) return;
+          this.readInto(this.maskKey, 4);
+          this.state = State.Payload;
+          break;
+        case State.Payload:
+          if (this.buffered < this.payloadLength) return;
+          this.readPayload();
+          break;
+        default:
+          return;
+      }
+    }
+  }
+
+  /** RFC 6455 §5.2 first two bytes, with ws's checks in ws's order. */
+  private readInfo(): boolean {
+    const chunk = this.chunks[0];
+    let b0: number;
+    let b1: number;
+    if (chunk.length - this.offset >= 2) {
+      b0 = chunk[this.offset];
+      b1 = chunk[this.offset + 1];
+      this.advance(2);
+    } else {
+      b0 = this.readByte();
+      b1 = this.readByte();
+    }
+    if ((b0 & 0x30) !== 0) return this.failWith(fail('WS_ERR_UNEXPECTED_RSV_2_3', 'RSV2 and RSV3 must be clear'));
+    const compressed = (b0 & 0x40) !== 0;
+    if (compressed && this.inflater === undefined) {
+      return this.failWith(fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear'));
+    }
+    this.fin = (b0 & 0x80) !== 0;
+    let opcode = b0 & 0x0f;
+    this.payloadLength = b1 & 0x7f;
+    if (opcode === 0) {
+      // RFC 7692 §6: RSV1 only on the first frame of a message.
+      if (compressed) return this.failWith(fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear'));
+      if (this.messageOpcode === 0) return this.failWith(fail('WS_ERR_INVALID_OPCODE', 'invalid opcode 0'));
+      opcode = this.messageOpcode;
+    } else if (opcode === OPCODE_TEXT || opcode === OPCODE_BINARY) {
+      if (this.messageOpcode !== 0) return this.failWith(fail('WS_ERR_INVALID_OPCODE', `invalid opcode ${opcode}`));
+      this.messageCompressed = compressed;
+    } else if (opcode >= OPCODE_CLOSE && opcode <= OPCODE_PONG) {
+      // RFC 6455 §5.5: control frames are never fragmented and carry at most 125 bytes.
+      if (!this.fin) return this.failWith(fail('WS_ERR_EXPECTED_FIN', 'FIN must be set'));
+      if (compressed) return this.failWith(fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear'));
+      if (this.payloadLength > 125 || (opcode === OPCODE_CLOSE && this.payloadLength === 1)) {
+        return this.failWith(
+          fail('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', `invalid payload length ${this.payloadLength}`)
+        );
+      }
+    } else {
+      return this.failWith(fail('WS_ERR_INVALID_OPCODE', `invalid opcode ${opcode}`));
+    }
+    this.opcode = opcode;
+    this.compressed = compressed;
+    if (opcode < OPCODE_CLOSE && this.messageOpcode === 0) this.messageOpcode = opcode;
+    // RFC 6455 §5.1: clients mask, servers do not.
+    this.masked = (b1 & 0x80) !== 0;
+    if (this.isServer && !this.masked) return this.failWith(fail('WS_ERR_EXPECTED_MASK', 'MASK must be set'));
+    if (!this.isServer && this.masked) return this.failWith(fail('WS_ERR_UNEXPECTED_MASK', 'MASK must be clear'));
+    if (this.payloadLength === 126) this.state = State.Length16;
+    else if (this.payloadLength === 127) this.state = State.Length64;
+    else return this.haveLength();
+    return true;
+  }
+
+  /** RFC 6455 §5.2: 64-bit length; we refuse anything a JS number cannot hold exactly. */
+  private readLength64(): boolean {
+    const high = this.readUInt32();
+    const low = this.readUInt32();
+    if (high > MAX_HIGH_WORD) {
+      return this.failWith(
+        fail('WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH', 'Unsupported WebSocket frame: payload length > 2^53 - 1', false)
+      );
+    }
+    this.payloadLength = high * 0x100000000 + low;
+    return true;
+  }
+
+  /** The length is known: enforce `maxPayload` before buffering a single payload byte. */
+  private haveLength(): boolean {
+    if (this.opcode < OPCODE_CLOSE) {
+      this.framePayloadTotal += this.payloadLength;
+      if (this.maxPayload > 0 && this.framePayloadTotal > this.maxPayload) {
+        return this.failWith(fail('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 'Max payload size exceeded', false));
+      }
+    }
+    this.state = this.masked ? State.MaskKey : State.Payload;
+    return true;
+  }
+
+  private readPayload(): void {
+    let data = EMPTY_BUFFER;
+    if (this.payloadLength > 0) {
+      data = this.read(this.payloadLength);
+      if (this.masked && (this.maskKey[0] | this.maskKey[1] | this.maskKey[2] | this.maskKey[3]) !== 0) {
+        unmask(data, this.maskKey);
+      }
+    }
+    this.state = State.Info;
+    if (this.opcode >= OPCODE_CLOSE) {
+      this.controlFrame(data);
+      return;
+    }
+    if (this.maxFragments > 0 && ++this.frameCount > this.maxFragments) {
+      this.failWith(fail('WS_ERR_TOO_MANY_BUFFERED_PARTS', 'Too many message fragments', false));
+      return;
+    }
+    if (this.messageCompressed) {
+      this.inflate(data);
+      return;
+    }
+    this.addFragment(data);
+  }
+
+  /** Append a frame's (inflated) data, check text so far, and finish the message on FIN. */
+  private addFragment(data: Buffer): boolean {
+    if (this.messageOpcode === OPCODE_TEXT && !this.skipUTF8Validation && (!this.fin || this.textValidator !== null)) {
+      // SPEC §10: fragmented text is checked as it arrives and fails at the first fragment that breaks it.
+      if (this.textValidator === null) this.textValidator = new Utf8StreamValidator();
+      if (!this.textValidator.push(data)) return this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
+    }
+    if (data.length > 0) {
+      // Small views of big chunks are copied so that a partial message holds only its own bytes.
+      if (!this.fin && data.byteLength * 2 < data.buffer.byteLength) data = Buffer.from(data);
+      this.messageLength += data.length;
+      this.fragments.push(data);
+    }
+    return this.fin ? this.finishMessage() : true;
+  }
+
+  private inflate(data: Buffer): void {
+    const inflater = this.inflater as Inflater;
+    this.state = State.Parked;
+    inflater.decompress(data, this.fin, (error, result) => {
+      if (this.state === State.Done) return;
+      if (error) {
+        this.failWith(failFromError(error));
+        return;
+      }
+      const inflated = result ?? EMPTY_BUFFER;
+      if (this.maxPayload > 0 && this.messageLength + inflated.length > this.maxPayload) {
+        this.failWith(fail('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 'Max payload size exceeded', false));
+        return;
+      }
+      this.state = State.Info;
+      if (!this.addFragment(inflated)) return;
+      this.resume();
+    });
+  }
+
+  /** RFC 6455 §5.6: the last frame arrived; validate and deliver. */
+  private finishMessage(): boolean {
+    const opcode = this.messageOpcode;
+    const fragments = this.fragments;
+    const length = this.messageLength;
+    const validator = this.textValidator;
+    const inflated = this.messageCompressed;
+    this.resetMessage();
+    if (opcode === OPCODE_BINARY) {
+      const data = shapeBinary(fragments, length, this.binaryType);
+      this.deliver(() => this.sink.onMessage(data, true), false);
+      return true;
+    }
+    const text = concat(fragments, length);
+    const valid = this.skipUTF8Validation || (validator === null ? isValidUtf8(text) : validator.end());
+    if (!valid) return this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
+    // ws delivers inflated text synchronously even when events are deferred.
+    this.deliver(() => this.sink.onMessage(text, false), inflated);
+    return true;
+  }
+
+  private resetMessage(): void {
+    this.messageOpcode = 0;
+    this.messageCompressed = false;
+    this.messageLength = 0;
+    this.framePayloadTotal = 0;
+    this.frameCount = 0;
+    this.fragments = [];
+    this.textValidator = null;
+  }
+
+  /** RFC 6455 §5.5. */
+  private controlFrame(data: Buffer): void {
+    if (this.opcode === OPCODE_CLOSE) {
+      if (data.length === 0) {
+        this.state = State.Done;
+        this.sink.onClose(1005, EMPTY_BUFFER);
+        return;
+      }
+      const code = data.readUInt16BE(0);
+      if (!isValidCloseCode(code)) {
+        this.failWith(fail('WS_ERR_INVALID_CLOSE_CODE', `invalid status code ${code}`));
+        return;
+      }
+      const reason = data.subarray(2);
+      if (!this.skipUTF8Validation && !isValidUtf8(reason)) {
+        this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
+        return;
+      }
+      this.state = State.Done;
+      this.sink.onClose(code, reason);
+      return;
+    }
+    if (this.opcode === OPCODE_PING) this.deliver(() => this.sink.onPing(data), false);
+    else this.deliver(() => this.sink.onPong(data), false);
+  }
+
+  /** Emit now, or through the scheduler with reading parked until the event ran. */
+  private deliver(emit: () => void, forceSync: boolean): void {
+    if (this.schedule === undefined || forceSync) {
+      emit();
+      return;
+    }
+    this.state = State.Parked;
+    this.schedule(() => {
+      if (this.state === State.Done) return;
+      this.state = State.Info;
+      emit();
+      this.resume();
+    });
+  }
+
+  /** Continue after parking; tell the host once everything buffered was used. */
+  private resume(): void {
+    if (this.state === State.Info) this.run();
+    if (this.state !== State.Parked) this.sink.onIdle();
+  }
+
+  private failWith(failure: ProtocolFailure): false {
+    this.state = State.Done;
+    this.chunks = [];
+    this.buffered = 0;
+    this.fragments = [];
+    this.sink.onFailure(failure);
+    return false;
+  }
+
+  // ---- input queue -------------------------------------------------------------------------------------------
+
+  private advance(count: number): void {
+    this.buffered -= count;
+    this.offset += count;
+    if (this.offset === this.chunks[0].length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
+  }
+
+  private readByte(): number {
+    const byte = this.chunks[0][this.offset];
+    this.advance(1);
+    return byte;
+  }
+
+  private readUInt16(): number {
+    const chunk = this.chunks[0];
+    if (chunk.length - this.offset >= 2) {
+      const value = (chunk[this.offset] << 8) | chunk[this.offset + 1];
+      this.advance(2);
+      return value;
+    }
+    return (this.readByte() << 8) | this.readByte();
+  }
+
+  private readUInt32(): number {
+    return this.readUInt16() * 0x10000 + this.readUInt16();
+  }
+
+  private readInto(target: Buffer, count: number): void {
+    const chunk = this.chunks[0];
+    if (chunk.length - this.offset >= count) {
+      for (let i = 0; i < count; i++) target[i] = chunk[this.offset + i];
+      this.advance(count);
+      return;
+    }
+    for (let i = 0; i < count; i++) target[i] = this.readByte();
+  }
+
+  /** `count` bytes as a view when they lie in one chunk, else copied together. */
+  private read(count: number): Buffer {
+    const first = this.chunks[0];
+    const available = first.length - this.offset;
+    if (count <= available) {
+      const view = first.subarray(this.offset, this.offset + count);
+      this.advance(count);
+      return view;
+    }
+    const target = Buffer.allocUnsafe(count);
+    let filled = 0;
+    while (filled < count) {
+      const chunk = this.chunks[0];
+      const take = Math.min(chunk.length - this.offset, count - filled);
+      chunk.copy(target, filled, this.offset, this.offset + take);
+      filled += take;
+      this.advance(take);
+    }
+    return target;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The connection state machine of RFC 6455 §5.5 and §7: auto-pong, the close handshake and what a protocol failure
+ * does. Pure decisions; the host performs the I/O it asks for. States say who closed first.
+ */
+import type { ProtocolFailure } from './errors';
+import type { BinaryMessage, } from './binary-data';
+import { EMPTY_BUFFER } from './constants';
+
+/** Who started closing, or whether we are done. Mapped to `readyState` in {@link readyStateOf}. */
+export type SessionState = 'connecting' | 'open' | 'closingByUs' | 'closingByPeer' | 'closed';
+
+/** The WHATWG/ws ready-state number of a session state. */
+export function readyStateOf(state: SessionState): 0 | 1 | 2 | 3 {
+  switch (state) {
+    case 'connecting':
+      return 0;
+    case 'open':
+      return 1;
+    case 'closed':
+      return 3;
+    default:
+      return 2;
+  }
+}
+
+/** What the session needs its host (the socket binding) to do, and the events it reports. */
+export interface SessionHost {
+  /** Queue a pong frame; `onWritten` runs once it left the process. */
+  sendPong(data: Buffer, onWritten: () => void): void;
+  /** Queue our close frame; `onWritten(error)` runs once it was written (or failed). */
+  sendClose(code: number | undefined, reason: string | Buffer | undefined, onWritten: (error?: Error | null) => void): void;
+  /** Half-close: no more bytes from us (TCP FIN). */
+  endOutput(): void;
+  /** Drop the connection now. */
+  destroy(): void;
+  /** Stop reading input for good: after a close frame or a failure the rest is discarded. */
+  stopReading(): void;
+  /** Arm the close timeout (RFC 6455 §7.1.1: don't wait for the peer forever). */
+  startCloseTimer(): void;
+  emitMessage(data: BinaryMessage, isBinary: boolean): void;
+  emitPing(data: Buffer): void;
+  emitPong(data: Buffer): void;
+  emitFailure(failure: ProtocolFailure): void;
+}
+
+/** Options of the state machine (ws names). */
+export interface SessionOptions {
+  autoPong: boolean;
+  /** Most auto-pongs not yet written; one more ping terminates the connection (0 = no limit). */
+  maxPendingAutoPongs: number;
+}
+
+/** One connection's close-handshake and control-frame state. */
+export class Session {
+  state: SessionState = 'open';
+  closeFrameSent = false;
+  closeFrameReceived = false;
+  failed = false;
+  /** The code `'close'` reports: the peer's, 1005 if it sent none, 1006 until a close frame arrives. */
+  closeCode = 1006;
+  closeReason: Buffer = EMPTY_BUFFER;
+  private pendingAutoPongs = 0;
+  private readonly host: SessionHost;
+  private readonly options: SessionOptions;
+  private readonly autoPongWritten = (): void => {
+    this.pendingAutoPongs--;
+  };
+
+  constructor(host: SessionHost, options: SessionOptions) {
+    this.host = host;
+    this.options = options;
+  }
+
+  /** A message arrived. */
+  onMessage(data: BinaryMessage, isBinary: boolean): void {
+    this.host.emitMessage(data, isBinary);
+  }
+
+  /** RFC 6455 §5.5.2: answer a ping with a pong carrying the same data (while open), then report it. */
+  onPing(data: Buffer): void {
+    if (this.options.autoPong && this.state === 'open') {
+      const limit = this.options.maxPendingAutoPongs;
+      if (limit > 0 && this.pendingAutoPongs >= limit) {
+        // A peer that pings faster than we can write pongs is flooding us.
+        this.terminate();
+      } else {
+        this.pendingAutoPongs++;
+        this.host.sendPong(data, this.autoPongWritten);
+      }
+    }
+    this.host.emitPing(data);
+  }
+
+  onPong(data: Buffer): void {
+    this.host.emitPong(data);
+  }
+
+  /** RFC 6455 §5.5.1: the peer's close frame; echo it (same code and reason) unless we already sent ours. */
+  onPeerClose(code: number, reason: Buffer): void {
+    this.closeFrameReceived = true;
+    this.closeCode = code;
+    this.closeReason = reason;
+    this.host.stopReading();
+    if (code === 1005) this.close(undefined, undefined);
+    else this.close(code, reason);
+  }
+
+  /** A protocol violation: close with its status, then report it (once). */
+  onFailure(failure: ProtocolFailure): void {
+    this.host.stopReading();
+    this.close(failure.closeCode, undefined);
+    if (!this.failed) {
+      this.failed = true;
+      this.host.emitFailure(failure);
+    }
+  }
+
+  /** Start (or continue) the close handshake. Codes and reasons are validated by the caller. */
+  close(code: number | undefined, reason: string | Buffer | undefined): void {
+    if (this.state === 'closed') return;
+    if (this.state !== 'open') {
+      if (this.closeFrameSent && (this.closeFrameReceived || this.failed)) this.host.endOutput();
+      return;
+    }
+    this.state = this.closeFrameReceived ? 'closingByPeer' : 'closingByUs';
+    this.host.sendClose(code, reason, (error) => {
+      if (error) return;
+      this.closeFrameSent = true;
+      // RFC 6455 §7.1.1: both close frames exchanged (or the input is unusable): close our side of TCP.
+      if (this.closeFrameReceived || this.failed) this.host.endOutput();
+    });
+    this.host.startCloseTimer();
+  }
+
+  /** Abort without a close handshake. */
+  terminate(): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'open') this.state = 'closingByUs';
+    this.host.destroy();
+  }
+
+  /** The transport is gone. */
+  onTransportClosed(): void {
+    this.state = 'closed';
+  }
+
+  /** True when both close frames were exchanged (WHATWG `CloseEvent.wasClean`). */
+  get wasClean(): boolean {
+    return this.closeFrameSent && this.closeFrameReceived;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The sending half of permessage-deflate: raw DEFLATE with a sync flush per frame (RFC 7692 §7.2.1).
+ */
+import { createDeflateRaw, type ZlibOptions } from 'node:zlib';
+import type { ZlibLimiter } from './zlib-limiter';
+import { ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
+
+/** Settings of a {@link Compressor}, fixed when negotiation ends. */
+export interface CompressorSettings {
+  /** Passed to `zlib.createDeflateRaw` (level, memLevel, strategy, chunkSize, ...). */
+  readonly zlibOptions: ZlibOptions;
+  /** The LZ77 window size to use. */
+  readonly windowBits: number;
+  /** Reset the context after each message (RFC 7692 §7.1.1). */
+  readonly noContextTakeover: boolean;
+}
+
+/** Compresses message payloads, one frame at a time, in call order. */
+export class Compressor extends ZlibPipe {
+  constructor(
+    limiter: ZlibLimiter,
+    private readonly settings: CompressorSettings
+  ) {
+    super(limiter);
+  }
+
+  protected createStream(): RawZlibStream {
+    return createDeflateRaw({ ...this.settings.zlibOptions, windowBits: this.settings.windowBits });
+  }
+
+  protected writeInput(stream: RawZlibStream, data: Buffer): void {
+    stream.write(data);
+  }
+
+  protected onOutput(): undefined {
+    return undefined;
+  }
+
+  protected finishJob(output: JobOutput, fin: boolean, stream: RawZlibStream): Buffer {
+    let result = output.chunks.length === 1 ? (output.chunks[0] as Buffer) : Buffer.concat(output.chunks, output.length);
+    // RFC 7692 §7.2.1: the last frame of a message drops the 00 00 ff ff the sync flush ended with.
+    if (fin && endsWithTrailer(result)) result = result.subarray(0, result.length - 4);
+    // RFC 7692 §7.1.1: without context takeover, the next message must not refer to this one.
+    if (fin && this.settings.noContextTakeover) stream.reset();
+    return result;
+  }
+
+  protected onAbort(): void {
+    // no per-message state
+  }
+
+  protected wrapZlibError(error: Error): Error {
+    return error;
+  }
+
+  protected closedError(): Error {
+    return new Error('The deflate stream was closed while data was being processed');
+  }
+}
+
+/** Whether `data` ends with the empty stored block 00 00 ff ff (RFC 7692 §7.2.1). */
+function endsWithTrailer(data: Buffer): boolean {
+  const n = data.length;
+  return n >= 4 && data[n - 4] === 0x00 && data[n - 3] === 0x00 && data[n - 2] === 0xff && data[n - 1] === 0xff;
+}

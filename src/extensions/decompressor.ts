@@ -1,0 +1,83 @@
+/**
+ * The receiving half of permessage-deflate: raw INFLATE with the size guard. Inflation stops as soon as the
+ * message's output passes `maxPayload`, so a small "zip bomb" never turns into a large buffer.
+ */
+import { createInflateRaw, type ZlibOptions } from 'node:zlib';
+import { fail, toError } from '../core/errors';
+import type { ZlibLimiter } from './zlib-limiter';
+import { ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
+
+/** RFC 7692 §7.2.2: the bytes a sender removed from the end of each message. */
+const TRAILER: Buffer = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+
+/** RFC 6455 §7.4.1: 1007, the payload is not consistent with the message type (it does not inflate). */
+const INVALID_PAYLOAD_CLOSE_CODE = 1007;
+
+/** Settings of a {@link Decompressor}, fixed when negotiation ends. */
+export interface DecompressorSettings {
+  /** Passed to `zlib.createInflateRaw`. */
+  readonly zlibOptions: ZlibOptions;
+  /** The LZ77 window size the peer uses. */
+  readonly windowBits: number;
+  /** The peer resets its context after each message (RFC 7692 §7.1.1). */
+  readonly noContextTakeover: boolean;
+  /** Most inflated bytes per message; 0 or less means no limit. */
+  readonly maxPayload: number;
+}
+
+/** Inflates message payloads, one frame at a time, in call order. */
+export class Decompressor extends ZlibPipe {
+  /** Inflated bytes of the current message so far (over all its frames). */
+  private messageLength = 0;
+
+  constructor(
+    limiter: ZlibLimiter,
+    private readonly settings: DecompressorSettings
+  ) {
+    super(limiter);
+  }
+
+  protected createStream(): RawZlibStream {
+    return createInflateRaw({ ...this.settings.zlibOptions, windowBits: this.settings.windowBits });
+  }
+
+  protected writeInput(stream: RawZlibStream, data: Buffer, fin: boolean): void {
+    stream.write(data);
+    // RFC 7692 §7.2.2: put back the empty stored block the sender stripped.
+    if (fin) stream.write(TRAILER);
+  }
+
+  protected onOutput(output: JobOutput): Error | undefined {
+    const maxPayload = this.settings.maxPayload;
+    if (maxPayload > 0 && this.messageLength + output.length > maxPayload) {
+      return toError(fail('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 'Max payload size exceeded', false));
+    }
+    return undefined;
+  }
+
+  protected finishJob(output: JobOutput, fin: boolean, stream: RawZlibStream): Buffer {
+    const result = output.chunks.length === 1 ? (output.chunks[0] as Buffer) : Buffer.concat(output.chunks, output.length);
+    if (fin) {
+      this.messageLength = 0;
+      // RFC 7692 §7.1.1: the peer starts each message from an empty window.
+      if (this.settings.noContextTakeover) stream.reset();
+    } else {
+      this.messageLength += output.length;
+    }
+    return result;
+  }
+
+  protected onAbort(): void {
+    this.messageLength = 0;
+  }
+
+  protected wrapZlibError(error: Error): Error {
+    // zlib's own error (code Z_DATA_ERROR, ...) is passed on, marked with the close code to use.
+    (error as Error & { closeCode?: number }).closeCode = INVALID_PAYLOAD_CLOSE_CODE;
+    return error;
+  }
+
+  protected closedError(): Error {
+    return new Error('The inflate stream was closed while data was being processed');
+  }
+}

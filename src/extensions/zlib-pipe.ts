@@ -1,0 +1,150 @@
+/**
+ * One direction of permessage-deflate over one lazily created zlib stream: jobs run one at a time, in call order,
+ * each through the process-wide limiter. Subclasses decide what to write and how to finish a job.
+ */
+import { constants, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import type { ZlibLimiter } from './zlib-limiter';
+
+/** Node-style completion callback of `compress`/`decompress`. */
+export type ZlibCallback = (error: Error | null, result?: Buffer) => void;
+
+/** A raw deflate or inflate stream. */
+export type RawZlibStream = DeflateRaw | InflateRaw;
+
+interface Job {
+  readonly data: Buffer;
+  readonly fin: boolean;
+  readonly callback: ZlibCallback;
+  /** Set once the job has a limiter slot; called exactly once. */
+  release?: () => void;
+  /** Set when the pipe closed before the job finished. */
+  cancelled: boolean;
+}
+
+/** Output gathered for the running job. */
+export interface JobOutput {
+  readonly chunks: Buffer[];
+  length: number;
+}
+
+/** Base of the compressing and the decompressing pipe. */
+export abstract class ZlibPipe {
+  /** The stream, created on first use and dropped on error or close. */
+  protected stream: RawZlibStream | undefined;
+  private readonly queue: Job[] = [];
+  private current: Job | undefined;
+  private output: JobOutput = { chunks: [], length: 0 };
+
+  constructor(private readonly limiter: ZlibLimiter) {}
+
+  /** Create the zlib stream for this direction. */
+  protected abstract createStream(): RawZlibStream;
+  /** Feed one job's input to `stream` (before the sync flush). */
+  protected abstract writeInput(stream: RawZlibStream, data: Buffer, fin: boolean): void;
+  /** Called for each output chunk; return an error to abort the job (e.g. the size guard). */
+  protected abstract onOutput(output: JobOutput): Error | undefined;
+  /** Turn the gathered output of a flushed job into its result; may reset `stream`. */
+  protected abstract finishJob(output: JobOutput, fin: boolean, stream: RawZlibStream): Buffer;
+  /** Called whenever a job ends with an error or the pipe closes, to drop per-message state. */
+  protected abstract onAbort(): void;
+  /** Decorate an error emitted by zlib itself. */
+  protected abstract wrapZlibError(error: Error): Error;
+  /** The error given to jobs still pending when the pipe closes. */
+  protected abstract closedError(): Error;
+
+  /** Queue `data`; `callback` gets the result once every earlier job of this pipe is done. */
+  push(data: Buffer, fin: boolean, callback: ZlibCallback): void {
+    this.queue.push({ data, fin, callback, cancelled: false });
+    if (this.current === undefined) this.startNext();
+  }
+
+  /** Close the stream; running and queued jobs fail with {@link closedError}. A later push starts a new stream. */
+  close(): void {
+    const failed: Job[] = [];
+    if (this.current !== undefined) failed.push(this.current);
+    failed.push(...this.queue.splice(0));
+    this.current = undefined;
+    this.output = { chunks: [], length: 0 };
+    this.dropStream();
+    this.onAbort();
+    for (const job of failed) {
+      job.cancelled = true;
+      // A job still waiting in the limiter frees its slot when it is granted one.
+      job.release?.();
+    }
+    for (const job of failed) job.callback(this.closedError());
+  }
+
+  private startNext(): void {
+    const job = this.queue.shift();
+    if (job === undefined) return;
+    this.current = job;
+    this.limiter.add((release) => {
+      job.release = release;
+      if (job.cancelled) {
+        release();
+        return;
+      }
+      this.run(job);
+    });
+  }
+
+  private run(job: Job): void {
+    const stream = this.stream ?? this.openStream();
+    this.writeInput(stream, job.data, job.fin);
+    // RFC 7692 §7.2.1: a sync flush ends the output on a byte boundary, so each message (or fragment) stands alone.
+    stream.flush(constants.Z_SYNC_FLUSH, () => {
+      if (this.current !== job || this.stream !== stream) return; // aborted meanwhile
+      const output = this.output;
+      this.output = { chunks: [], length: 0 };
+      let result: Buffer;
+      try {
+        result = this.finishJob(output, job.fin, stream);
+      } catch (error) {
+        this.fail(job, error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      this.complete(job, null, result);
+    });
+  }
+
+  private openStream(): RawZlibStream {
+    const stream = this.createStream();
+    this.stream = stream;
+    stream.on('data', (chunk: Buffer) => {
+      if (this.stream !== stream || this.current === undefined) return;
+      this.output.chunks.push(chunk);
+      this.output.length += chunk.length;
+      const error = this.onOutput(this.output);
+      if (error !== undefined) this.fail(this.current, error);
+    });
+    // Stays attached for the stream's whole life: a closed stream may still report an error.
+    stream.on('error', (error: Error) => {
+      if (this.stream !== stream || this.current === undefined) return;
+      this.fail(this.current, this.wrapZlibError(error));
+    });
+    return stream;
+  }
+
+  /** Abort the running job: the stream is destroyed at once so no more input is processed. */
+  private fail(job: Job, error: Error): void {
+    this.dropStream();
+    this.output = { chunks: [], length: 0 };
+    this.onAbort();
+    this.complete(job, error);
+  }
+
+  private dropStream(): void {
+    const stream = this.stream;
+    this.stream = undefined;
+    stream?.close();
+  }
+
+  private complete(job: Job, error: Error | null, result?: Buffer): void {
+    this.current = undefined;
+    job.release?.();
+    this.startNext();
+    if (error === null) job.callback(null, result);
+    else job.callback(error);
+  }
+}

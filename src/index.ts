@@ -1,0 +1,84 @@
+/**
+ * Package entry. CommonJS: `module.exports` is the `WebSocket` class carrying ws's statics, so
+ * `require('sockwire')` works wherever `require('ws')` did. The ESM entry re-exports the same objects.
+ */
+import { WebSocket as WebSocketClass } from './api/websocket';
+import { WebSocketServer as WebSocketServerClass } from './api/websocket-server';
+import type { ServerOptions as ServerOptionsType, VerifyClientCallbackAsync as VerifyAsync, VerifyClientCallbackSync as VerifySync } from './api/websocket-server';
+import { Receiver as ReceiverClass } from './api/receiver';
+import { Sender as SenderClass } from './api/sender';
+import { createWebSocketStream as createStream } from './api/stream';
+import { PerMessageDeflate as PerMessageDeflateClass } from './extensions/permessage-deflate';
+import { BufferUtil as BufferUtilObject, Constants as ConstantsObject, ErrorCodes as ErrorCodesObject, Extensions as ExtensionsObject } from './api/seed';
+import { parseExtensionHeader, formatExtensionHeader } from './core/extension-header';
+import { parseSubprotocolHeader } from './core/subprotocol-header';
+import type { ClientOptions as ClientOptionsType, PerMessageDeflateOptions as DeflateOptionsType } from './api/options';
+import type {
+  CloseEvent as CloseEventClass,
+  ErrorEvent as ErrorEventClass,
+  Event as EventClass,
+  MessageEvent as MessageEventClass,
+  AddEventListenerOptions
+} from './api/event-target';
+import type { AddressInfo as NetAddressInfo } from 'node:net';
+
+/** Everything `require('sockwire')` carries besides the class itself. */
+interface Statics {
+  WebSocket: typeof WebSocketClass;
+  WebSocketServer: typeof WebSocketServerClass;
+  Server: typeof WebSocketServerClass;
+  createWebSocketStream: typeof createStream;
+  Receiver: typeof ReceiverClass;
+  Sender: typeof SenderClass;
+  PerMessageDeflate: typeof PerMessageDeflateClass;
+  extension: { parse: typeof parseExtensionHeader; format: typeof formatExtensionHeader };
+  subprotocol: { parse: typeof parseSubprotocolHeader };
+  BufferUtil: typeof BufferUtilObject;
+  Constants: typeof ConstantsObject;
+  ErrorCodes: typeof ErrorCodesObject;
+  Extensions: typeof ExtensionsObject;
+}
+
+const WebSocket = WebSocketClass as typeof WebSocketClass & Statics;
+type WebSocket = WebSocketClass;
+
+const statics: Statics = {
+  WebSocket: WebSocketClass,
+  WebSocketServer: WebSocketServerClass,
+  Server: WebSocketServerClass,
+  createWebSocketStream: createStream,
+  Receiver: ReceiverClass,
+  Sender: SenderClass,
+  PerMessageDeflate: PerMessageDeflateClass,
+  extension: { parse: parseExtensionHeader, format: formatExtensionHeader },
+  subprotocol: { parse: parseSubprotocolHeader },
+  BufferUtil: BufferUtilObject,
+  Constants: ConstantsObject,
+  ErrorCodes: ErrorCodesObject,
+  Extensions: ExtensionsObject
+};
+Object.assign(WebSocket, statics);
+
+// The names users of @types/ws write as `WebSocket.X`.
+declare namespace WebSocket {
+  type RawData = Buffer | ArrayBuffer | Buffer[];
+  type Data = string | Buffer | ArrayBuffer | Buffer[];
+  type ServerOptions<WS extends typeof WebSocketClass = typeof WebSocketClass> = ServerOptionsType<WS>;
+  type ClientOptions = ClientOptionsType;
+  type PerMessageDeflateOptions = DeflateOptionsType;
+  type VerifyClientCallbackSync = VerifySync;
+  type VerifyClientCallbackAsync = VerifyAsync;
+  type CloseEvent = CloseEventClass;
+  type MessageEvent = MessageEventClass;
+  type ErrorEvent = ErrorEventClass;
+  type Event = EventClass;
+  type EventListenerOptions = AddEventListenerOptions;
+  type AddressInfo = NetAddressInfo;
+  type WebSocketServer<WS extends typeof WebSocketClass = typeof WebSocketClass> = WebSocketServerClass<WS>;
+  type Server<WS extends typeof WebSocketClass = typeof WebSocketClass> = WebSocketServerClass<WS>;
+  type Receiver = ReceiverClass;
+  type Sender = SenderClass;
+  type PerMessageDeflate = PerMessageDeflateClass;
+}
+
+export = WebSocket;

@@ -1,0 +1,239 @@
+/**
+ * Binds one protocol session to one Node `Duplex` (TCP/TLS socket): feeds input to the reader, writes what the
+ * session asks for, owns the close timer, and reports to its owner (the WebSocket). No protocol decisions here.
+ */
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { BinaryType } from '../core/constants';
+import { NOOP } from '../core/constants';
+import type { BinaryMessage } from '../core/binary-data';
+import type { ProtocolFailure } from '../core/errors';
+import { MessageReader, type Inflater, type ReaderSink } from '../core/message-reader';
+import { Session, type SessionHost } from '../core/session';
+import { FrameSender, type ExtensionMap } from './sender';
+
+/** What the connection reports to the object that owns it. */
+export interface ConnectionOwner {
+  onMessage(data: BinaryMessage, isBinary: boolean): void;
+  onPing(data: Buffer): void;
+  onPong(data: Buffer): void;
+  onFailure(failure: ProtocolFailure): void;
+  /** The transport is gone and every pending event was delivered. */
+  onClosed(): void;
+}
+
+/** Per-connection options, resolved by the API layer. */
+export interface ConnectionOptions {
+  isServer: boolean;
+  binaryType: BinaryType;
+  maxPayload: number;
+  maxFragments: number;
+  maxBufferedChunks: number;
+  maxPendingAutoPongs: number;
+  autoPong: boolean;
+  allowSynchronousEvents: boolean;
+  skipUTF8Validation: boolean;
+  closeTimeout: number;
+  generateMask?: (mask: Buffer) => void;
+  extensions: ExtensionMap;
+}
+
+/** Input held while the reader waits (inflate, deferred events) before we stop reading the socket. */
+const PARKED_INPUT_LIMIT = 16 * 1024;
+
+const kConnection = Symbol('sockwire.connection');
+type BoundSocket = Duplex & { [kConnection]?: Connection };
+
+/** One socket, one session. */
+export class Connection implements ReaderSink, SessionHost {
+  readonly socket: BoundSocket;
+  readonly reader: MessageReader;
+  readonly session: Session;
+  readonly sender: FrameSender;
+  /** The app asked to stop reading (`pause()`). */
+  userPaused = false;
+  private readonly owner: ConnectionOwner;
+  private readonly isServer: boolean;
+  private readonly closeTimeout: number;
+  private readonly extensions: ExtensionMap;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private readingStopped = false;
+  private transportClosed = false;
+  private closedReported = false;
+  private inputPausedByUs = false;
+
+  constructor(socket: Duplex, head: Buffer, options: ConnectionOptions, owner: ConnectionOwner) {
+    this.socket = socket as BoundSocket;
+    this.owner = owner;
+    this.isServer = options.isServer;
+    this.closeTimeout = options.closeTimeout;
+    this.extensions = options.extensions;
+    const inflater = options.extensions['permessage-deflate'] as Inflater | undefined;
+    this.reader = new MessageReader(this, {
+      isServer: options.isServer,
+      binaryType: options.binaryType,
+      maxPayload: options.maxPayload,
+      maxFragments: options.maxFragments,
+      maxBufferedChunks: options.maxBufferedChunks,
+      skipUTF8Validation: options.skipUTF8Validation,
+      inflater,
+      schedule: options.allowSynchronousEvents ? undefined : setImmediate
+    });
+    this.session = new Session(this, { autoPong: options.autoPong, maxPendingAutoPongs: options.maxPendingAutoPongs });
+    this.sender = new FrameSender(socket, options.extensions, options.generateMask);
+
+    const tcp = socket as Partial<Socket>;
+    if (typeof tcp.setTimeout === 'function') tcp.setTimeout(0);
+    if (typeof tcp.setNoDelay === 'function') tcp.setNoDelay();
+    this.socket[kConnection] = this;
+    if (head.length > 0) socket.unshift(head);
+    socket.on('close', socketOnClose);
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('error', socketOnError);
+  }
+
+  // ---- ReaderSink: reader → session ------------------------------------------------------------------------
+  onMessage(data: BinaryMessage, isBinary: boolean): void {
+    this.session.onMessage(data, isBinary);
+  }
+  onPing(data: Buffer): void {
+    this.session.onPing(data);
+  }
+  onPong(data: Buffer): void {
+    this.session.onPong(data);
+  }
+  onClose(code: number, reason: Buffer): void {
+    this.session.onPeerClose(code, reason);
+  }
+  onFailure(failure: ProtocolFailure): void {
+    this.session.onFailure(failure);
+  }
+  onIdle(): void {
+    if (this.transportClosed) this.reportClosed();
+    else if (this.inputPausedByUs) {
+      this.inputPausedByUs = false;
+      if (!this.userPaused) this.socket.resume();
+    }
+  }
+
+  // ---- SessionHost: session → socket / owner --------------------------------------------------------------
+  sendPong(data: Buffer, onWritten: () => void): void {
+    this.sender.pong(data, !this.isServer, onWritten);
+  }
+  sendClose(code: number | undefined, reason: string | Buffer | undefined, onWritten: (error?: Error | null) => void): void {
+    this.sender.close(code, reason, !this.isServer, onWritten);
+  }
+  endOutput(): void {
+    this.socket.end();
+  }
+  destroy(): void {
+    this.socket.destroy();
+  }
+  stopReading(): void {
+    if (this.readingStopped) return;
+    this.readingStopped = true;
+    // Keep draining the socket so the peer's FIN is seen, but ignore the bytes.
+    this.socket.removeListener('data', socketOnData);
+    process.nextTick(resumeSocket, this.socket);
+  }
+  startCloseTimer(): void {
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    this.closeTimer = setTimeout(destroySocket, this.closeTimeout, this.socket);
+  }
+  emitMessage(data: BinaryMessage, isBinary: boolean): void {
+    this.owner.onMessage(data, isBinary);
+  }
+  emitPing(data: Buffer): void {
+    this.owner.onPing(data);
+  }
+  emitPong(data: Buffer): void {
+    this.owner.onPong(data);
+  }
+  emitFailure(failure: ProtocolFailure): void {
+    this.owner.onFailure(failure);
+  }
+
+  // ---- socket events ----------------------------------------------------------------------------------------
+  receive(chunk: Buffer): void {
+    this.reader.receive(chunk);
+    if (this.reader.parked && this.reader.pendingBytes > PARKED_INPUT_LIMIT && !this.inputPausedByUs) {
+      this.inputPausedByUs = true;
+      this.socket.pause();
+    }
+  }
+
+  /** Stop reading from the socket (the app's `pause()`). */
+  pause(): void {
+    this.userPaused = true;
+    this.socket.pause();
+  }
+
+  /** Restart reading unless the reader itself is holding input back. */
+  resume(): void {
+    this.userPaused = false;
+    if (!this.inputPausedByUs) this.socket.resume();
+  }
+
+  onSocketEnd(): void {
+    // RFC 6455 §7.1.1 / TCP: the peer will send nothing more; finish our side too.
+    if (this.session.state === 'open') this.session.state = 'closingByPeer';
+    this.readingStopped = true;
+    this.socket.end();
+  }
+
+  onSocketClose(): void {
+    const socket = this.socket;
+    socket.removeListener('close', socketOnClose);
+    socket.removeListener('data', socketOnData);
+    socket.removeListener('end', socketOnEnd);
+    if (this.session.state === 'open') this.session.state = 'closingByPeer';
+    // Bytes the socket read but we never consumed (we were paused) may still hold the peer's close frame.
+    const readable = (socket as Duplex & { readableLength: number }).readableLength;
+    if (!this.readingStopped && !this.reader.finished && readable > 0) {
+      const rest = socket.read(readable) as Buffer | null;
+      if (rest !== null) this.reader.receive(rest);
+    }
+    this.transportClosed = true;
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    socket[kConnection] = undefined;
+    if (!this.reader.parked) this.reportClosed();
+  }
+
+  private reportClosed(): void {
+    if (this.closedReported) return;
+    this.closedReported = true;
+    this.reader.stop();
+    const deflate = this.extensions['permessage-deflate'] as { cleanup?: () => void } | undefined;
+    if (deflate !== undefined && typeof deflate.cleanup === 'function') deflate.cleanup();
+    this.session.onTransportClosed();
+    this.owner.onClosed();
+  }
+}
+
+// Shared listeners (one function for every socket, `this` is the socket) instead of closures per connection.
+function socketOnData(this: BoundSocket, chunk: Buffer): void {
+  this[kConnection]?.receive(chunk);
+}
+function socketOnEnd(this: BoundSocket): void {
+  this[kConnection]?.onSocketEnd();
+}
+function socketOnClose(this: BoundSocket): void {
+  this[kConnection]?.onSocketClose();
+}
+function socketOnError(this: BoundSocket): void {
+  // The 'close' that follows does the reporting; later errors (e.g. EPIPE while ending) are ignored.
+  this.removeListener('error', socketOnError);
+  this.on('error', NOOP);
+  const connection = this[kConnection];
+  if (connection !== undefined) {
+    if (connection.session.state === 'open') connection.session.state = 'closingByPeer';
+    this.destroy();
+  }
+}
+function resumeSocket(socket: Duplex): void {
+  socket.resume();
+}
+function destroySocket(socket: Duplex): void {
+  socket.destroy();
+}

@@ -1,0 +1,233 @@
+/**
+ * Writes frames to a socket in order. Compressed messages and Blob reads are asynchronous, so while one is in
+ * flight every later operation (data, ping, pong, close) waits in a queue behind it — frames never overtake.
+ */
+import type { Duplex } from 'node:stream';
+import type { Blob } from 'node:buffer';
+import { EMPTY_BUFFER, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT } from '../core/constants';
+import { encodeFrame, type FrameOptions } from '../core/frame';
+import { isValidCloseCode } from '../core/close-codes';
+import { isBlob, toBytes, type SendData } from './data';
+
+/** The part of permessage-deflate the sender needs. */
+export interface Compressor {
+  /** Negotiated parameters (RFC 7692 §7.1). */
+  readonly params: Record<string, unknown>;
+  compress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void;
+}
+
+/** Negotiated extensions by name, as ws keeps them. */
+export type ExtensionMap = Record<string, unknown>;
+
+/** Options of one data send (ws's). */
+export interface SendOptions {
+  binary?: boolean;
+  compress?: boolean;
+  fin?: boolean;
+  mask?: boolean;
+}
+
+type WriteCallback = (error?: Error | null) => void;
+
+/** What a compressor must expose for the threshold rule. */
+interface DeflateLike extends Compressor {
+  readonly isServer?: boolean;
+  readonly threshold?: number;
+  readonly _isServer?: boolean;
+  readonly _threshold?: number;
+}
+
+const PERMESSAGE_DEFLATE = 'permessage-deflate';
+
+/** The frame writer behind `WebSocket`; exported to users as ws's `Sender`. */
+export class FrameSender {
+  /** Bytes accepted but waiting for compression or a Blob read (part of `bufferedAmount`). */
+  _bufferedBytes = 0;
+  private readonly socket: Duplex;
+  private readonly extensions: ExtensionMap;
+  private readonly generateMask: ((mask: Buffer) => void) | undefined;
+  private readonly maskBuffer: Buffer | undefined;
+  private firstFragment = true;
+  private compressCurrent = false;
+  private busy = false;
+  private readonly queue: Array<() => void> = [];
+
+  constructor(socket: Duplex, extensions?: ExtensionMap, generateMask?: (mask: Buffer) => void) {
+    this.socket = socket;
+    this.extensions = extensions ?? {};
+    this.generateMask = generateMask;
+    if (generateMask !== undefined) this.maskBuffer = Buffer.alloc(4);
+  }
+
+  private get deflate(): DeflateLike | undefined {
+    return this.extensions[PERMESSAGE_DEFLATE] as DeflateLike | undefined;
+  }
+
+  /** Send (a fragment of) a message. */
+  send(data: SendData, options: SendOptions, callback?: WriteCallback): void {
+    const deflate = this.deflate;
+    let opcode = options.binary ? OPCODE_BINARY : OPCODE_TEXT;
+    let rsv1 = options.compress === true;
+    let payload: Buffer | Blob;
+    let readOnly = false;
+    let byteLength: number;
+    if (isBlob(data)) {
+      payload = data;
+      byteLength = data.size;
+    } else {
+      const converted = toBytes(data);
+      payload = converted.bytes;
+      readOnly = converted.readOnly;
+      byteLength = payload.length;
+    }
+    if (this.firstFragment) {
+      this.firstFragment = false;
+      // RFC 7692 §6: RSV1 marks a whole message, decided at its first frame. Small messages skip compression
+      // only without context takeover, where compressing them cannot help later ones.
+      if (rsv1 && deflate !== undefined && deflate.params[(deflate.isServer ?? deflate._isServer) ? 'server_no_context_takeover' : 'client_no_context_takeover']) {
+        rsv1 = byteLength >= (deflate.threshold ?? deflate._threshold ?? 1024);
+      }
+      this.compressCurrent = rsv1;
+    } else {
+      rsv1 = false;
+      opcode = 0;
+    }
+    if (options.fin !== false) this.firstFragment = true;
+    const frameOptions: FrameOptions = {
+      opcode,
+      fin: options.fin !== false,
+      rsv1,
+      mask: options.mask === true,
+      readOnly,
+      generateMask: this.generateMask,
+      maskBuffer: undefined
+    };
+    const compress = this.compressCurrent;
+    if (isBlob(payload)) {
+      const blob = payload;
+      this.run(() => this.sendBlob(blob, compress, frameOptions, callback));
+    } else {
+      const bytes = payload;
+      this.run(() => this.dispatch(bytes, compress, frameOptions, callback));
+    }
+  }
+
+  /** RFC 6455 §5.5.2. */
+  ping(data: SendData, mask: boolean, callback?: WriteCallback): void {
+    this.control(OPCODE_PING, data, mask, callback);
+  }
+
+  /** RFC 6455 §5.5.3. */
+  pong(data: SendData, mask: boolean, callback?: WriteCallback): void {
+    this.control(OPCODE_PONG, data, mask, callback);
+  }
+
+  /** RFC 6455 §5.5.1: a close frame with an optional status code and UTF-8 reason (≤ 123 bytes). */
+  close(code: number | undefined, reason: string | Buffer | undefined, mask: boolean, callback?: WriteCallback): void {
+    let payload: Buffer;
+    if (code === undefined) {
+      payload = EMPTY_BUFFER;
+    } else if (typeof code !== 'number' || !isValidCloseCode(code)) {
+      throw new TypeError('First argument must be a valid error code number');
+    } else if (reason === undefined || reason.length === 0) {
+      payload = Buffer.allocUnsafe(2);
+      payload.writeUInt16BE(code, 0);
+    } else {
+      const length = Buffer.byteLength(reason);
+      if (length > 123) throw new RangeError('The message must not be greater than 123 bytes');
+      payload = Buffer.allocUnsafe(2 + length);
+      payload.writeUInt16BE(code, 0);
+      if (typeof reason === 'string') payload.write(reason, 2);
+      else reason.copy(payload, 2);
+    }
+    const options: FrameOptions = { opcode: OPCODE_CLOSE, fin: true, mask, readOnly: false, generateMask: this.generateMask };
+    this.run(() => this.writeFrames(encodeFrame(payload, options), callback));
+  }
+
+  private control(opcode: number, data: SendData, mask: boolean, callback?: WriteCallback): void {
+    if (isBlob(data)) {
+      if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+      const options: FrameOptions = { opcode, fin: true, mask, readOnly: false, generateMask: this.generateMask };
+      this.run(() => this.sendBlob(data, false, options, callback));
+      return;
+    }
+    const { bytes, readOnly } = toBytes(data);
+    if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+    const options: FrameOptions = { opcode, fin: true, mask, readOnly, generateMask: this.generateMask };
+    this.run(() => this.writeFrames(encodeFrame(bytes, options), callback));
+  }
+
+  /** Run now, or after the operation in flight. */
+  private run(operation: () => void): void {
+    if (this.busy) this.queue.push(operation);
+    else operation();
+  }
+
+  private next(): void {
+    this.busy = false;
+    while (!this.busy && this.queue.length > 0) (this.queue.shift() as () => void)();
+  }
+
+  private dispatch(data: Buffer, compress: boolean, options: FrameOptions, callback?: WriteCallback): void {
+    const deflate = this.deflate;
+    if (!compress || deflate === undefined) {
+      this.writeFrames(encodeFrame(data, options), callback);
+      return;
+    }
+    this.busy = true;
+    this._bufferedBytes += data.length;
+    const length = data.length;
+    deflate.compress(data, options.fin, (_error, result) => {
+      this._bufferedBytes -= length;
+      if (this.socket.destroyed) {
+        this.failQueued(new Error('The socket was closed while data was being compressed'), callback);
+        return;
+      }
+      options.readOnly = false;
+      this.writeFrames(encodeFrame(result ?? EMPTY_BUFFER, options), callback);
+      this.next();
+    });
+  }
+
+  private sendBlob(blob: Blob, compress: boolean, options: FrameOptions, callback?: WriteCallback): void {
+    this.busy = true;
+    this._bufferedBytes += blob.size;
+    blob.arrayBuffer().then(
+      (arrayBuffer) => {
+        this._bufferedBytes -= blob.size;
+        if (this.socket.destroyed) {
+          this.failQueued(new Error('The socket was closed while the blob was being read'), callback);
+          return;
+        }
+        this.busy = false;
+        options.readOnly = false;
+        this.dispatch(Buffer.from(arrayBuffer), compress, options, callback);
+        if (!this.busy) this.next();
+      },
+      (error: Error) => {
+        this._bufferedBytes -= blob.size;
+        this.failQueued(error, callback);
+      }
+    );
+  }
+
+  /** The socket died while an operation was in flight: every waiting callback learns it, asynchronously. */
+  private failQueued(error: Error, callback?: WriteCallback): void {
+    if (callback !== undefined) process.nextTick(callback, error);
+    this.queue.length = 0;
+    this.busy = false;
+  }
+
+  /** Header and payload inside one cork: one `writev`. */
+  private writeFrames(frames: Buffer[], callback?: WriteCallback): void {
+    const socket = this.socket;
+    if (frames.length === 1) {
+      socket.write(frames[0], callback);
+      return;
+    }
+    socket.cork();
+    socket.write(frames[0]);
+    socket.write(frames[1], callback);
+    socket.uncork();
+  }
+}

@@ -1,0 +1,169 @@
+// Shared helpers for the WebSocketServer API tests: raw HTTP/TCP clients on loopback, frame builders and
+// bounded waits. Everything here is test-only and talks to 127.0.0.1 on port 0.
+import { once } from 'node:events';
+import net from 'node:net';
+
+import { WebSocketServer } from './impl.mjs';
+
+/** The sample key from RFC 6455 §1.3 and its accept value. */
+export const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+export const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
+
+/** Upper bound for any single wait in these tests. */
+export const WAIT_MS = 4000;
+
+/** Await one event with a bounded wait; resolves with the event's argument array. */
+export function onceEvent(emitter, name, ms = WAIT_MS) {
+  return once(emitter, name, { signal: AbortSignal.timeout(ms) });
+}
+
+/** Race a promise against a bounded timer (cleared afterwards so the process can exit). */
+export function withTimeout(promise, label, ms = WAIT_MS) {
+  let timer;
+  const guard = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out: ${label}`)), ms);
+  });
+  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Build a raw upgrade request. `headers` overrides or adds lines (value `null` drops a default one).
+ * Default lines: Host, Upgrade, Connection, Sec-WebSocket-Key, Sec-WebSocket-Version.
+ */
+export function upgradeRequest({ method = 'GET', path = '/', headers = {} } = {}) {
+  const lines = {
+    Host: 'localhost',
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': KEY,
+    'Sec-WebSocket-Version': '13',
+    ...headers,
+  };
+  let text = `${method} ${path} HTTP/1.1\r\n`;
+  for (const [name, value] of Object.entries(lines)) {
+    if (value !== null) text += `${name}: ${value}\r\n`;
+  }
+  return `${text}\r\n`;
+}
+
+/** The exact bytes of a handshake rejection as SPEC §3 describes them. */
+export function rejection(status, statusText, body, extraLines = []) {
+  const extra = extraLines.map((line) => `${line}\r\n`).join('');
+  return (
+    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/html\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`
+  );
+}
+
+/** Connect a raw TCP client to 127.0.0.1:port. */
+export async function connectRaw(port, host = '127.0.0.1') {
+  const socket = net.connect(port, host);
+  await onceEvent(socket, 'connect');
+  return socket;
+}
+
+/**
+ * Write `data` on a fresh raw connection and collect every byte until the server closes it.
+ * Returns the whole response as a latin1 string.
+ */
+export async function sendRaw(port, data) {
+  const socket = await connectRaw(port);
+  const chunks = [];
+  socket.on('data', (chunk) => chunks.push(chunk));
+  socket.on('error', () => {});
+  const closed = onceEvent(socket, 'close');
+  socket.write(data);
+  try {
+    await closed;
+  } finally {
+    socket.destroy();
+  }
+  return Buffer.concat(chunks).toString('latin1');
+}
+
+/**
+ * Write `data` on a fresh raw connection and read until the end of the HTTP response head.
+ * Returns `{ socket, head, rest }`; the socket stays open and owned by the caller.
+ */
+export async function openRaw(port, data) {
+  const socket = await connectRaw(port);
+  socket.on('error', () => {});
+  socket.write(data);
+  const { head, rest } = await readHead(socket);
+  return { socket, head, rest };
+}
+
+/** Read from `socket` until "\r\n\r\n"; returns the head (latin1) and any bytes after it. */
+export function readHead(socket) {
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      let buffered = Buffer.alloc(0);
+      const onData = (chunk) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        socket.off('data', onData);
+        socket.off('close', onClose);
+        socket.pause();
+        resolve({ head: buffered.subarray(0, end + 4).toString('latin1'), rest: buffered.subarray(end + 4) });
+      };
+      const onClose = () => reject(new Error(`closed before response head: ${buffered.toString('latin1')}`));
+      socket.on('data', onData);
+      socket.on('close', onClose);
+    }),
+    'response head',
+  );
+}
+
+/** Read `socket` (starting with `initial`) until it closes; returns all bytes. */
+export function readToClose(socket, initial = Buffer.alloc(0)) {
+  return withTimeout(
+    new Promise((resolve) => {
+      const chunks = [initial];
+      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('close', () => resolve(Buffer.concat(chunks)));
+      socket.resume();
+    }),
+    'socket close',
+  );
+}
+
+const FIXED_MASK = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
+
+/** A client-to-server (masked, RFC 6455 §5.3) frame with payload < 65536 bytes. */
+export function maskedFrame(opcode, payload, fin = true) {
+  const data = Buffer.from(payload);
+  const first = (fin ? 0x80 : 0) | opcode;
+  const header = data.length < 126 ? Buffer.from([first, 0x80 | data.length]) : Buffer.from([first, 0x80 | 126, data.length >> 8, data.length & 0xff]);
+  const masked = Buffer.alloc(data.length);
+  for (let i = 0; i < data.length; i++) masked[i] = data[i] ^ FIXED_MASK[i & 3];
+  return Buffer.concat([header, FIXED_MASK, masked]);
+}
+
+/** A masked close frame carrying `code` and `reason`. */
+export function maskedClose(code, reason = '') {
+  const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
+  payload.writeUInt16BE(code, 0);
+  payload.write(reason, 2);
+  return maskedFrame(0x8, payload);
+}
+
+/** Start a server in `port` mode on 127.0.0.1:0 and wait for 'listening'. */
+export async function startServer(options = {}) {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
+  await onceEvent(wss, 'listening');
+  return wss;
+}
+
+/** Terminate every tracked client and close the server; waits for the close callback. */
+export async function stopServer(wss) {
+  if (wss.clients) for (const ws of wss.clients) ws.terminate();
+  await withTimeout(new Promise((resolve) => wss.close(() => resolve())), 'wss.close');
+}
+
+/** Close a Node http/net server, destroying any leftover connections first. */
+export async function stopHttp(server) {
+  if (typeof server.closeAllConnections === 'function') server.closeAllConnections();
+  if (!server.listening) return;
+  await withTimeout(new Promise((resolve) => server.close(() => resolve())), 'server.close');
+}
