@@ -65,6 +65,33 @@ async function snapshotSockwire() {
   return { ok: true, dir: dst };
 }
 
+/** Sum of busy and total jiffies over all CPUs, from /proc/stat. */
+function cpuJiffies() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - (f[4] || 0), total };
+}
+
+let quietBudgetMs = quick ? 15000 : 120000;
+/**
+ * Waits (bounded, per run and in total) until the machine is idle, because other work on a 2-core box skews
+ * a run more than anything the code does. Returns the busy fraction seen last.
+ */
+async function waitForQuiet() {
+  const deadline = Date.now() + Math.min(10000, quietBudgetMs);
+  const start = Date.now();
+  let busy = 1;
+  for (let i = 0; i < 50 && Date.now() < deadline; i++) {
+    const a = cpuJiffies();
+    await sleep(250);
+    const b = cpuJiffies();
+    busy = (b.busy - a.busy) / Math.max(1, b.total - a.total);
+    if (busy < 0.1) break;
+  }
+  quietBudgetMs -= Date.now() - start;
+  return busy;
+}
+
 /** One measured run: fresh pinned server, pinned load, server stopped. */
 async function runOnce(sc, peer, env) {
   const limit = timing.warmup + timing.duration + timing.holdSecs + 90;
@@ -147,6 +174,7 @@ async function main() {
       for (const peer of order) {
         n++;
         process.stderr.write(`[${n}/${total}] rep ${rep + 1}/${timing.reps} ${sc.id} ${peer} … `);
+        const idleBusy = await waitForQuiet();
         let res;
         try {
           res = await runOnce(sc, peer, env);
@@ -155,9 +183,12 @@ async function main() {
         }
         const reason = judge(sc, res);
         const value = reason ? null : res.kv[sc.metric];
-        runs.push({ scenario: sc.id, peer, rep, valid: !reason, value, reason, kv: res.kv });
-        log(reason ? `NO RESULT (${reason})` : `${value} ${sc.unit}`);
-        await sleep(200);
+        // CPU used by neither side during the run (others' work, softirq not charged to either): a noise gauge.
+        const otherCpu = typeof res.kv.sys_busy === 'number' ? res.kv.sys_busy - res.kv.srv_cpu - res.kv.cli_cpu : null;
+        runs.push({ scenario: sc.id, peer, rep, valid: !reason, value, reason, busyBefore: idleBusy, otherCpu,
+          kv: res.kv });
+        const noisy = idleBusy >= 0.1 ? ` (machine ${Math.round(idleBusy * 100)}% busy before)` : '';
+        log((reason ? `NO RESULT (${reason})` : `${value} ${sc.unit}`) + noisy);
       }
     }
   }

@@ -59,7 +59,9 @@ const statics: Statics = {
 };
 Object.assign(WebSocket, statics);
 
-// The names users of @types/ws write as `WebSocket.X`.
+// The names users of @types/ws write as `WebSocket.X`: a type-only namespace merged with the value is the only way
+// to offer them through `export =`.
+// eslint-disable-next-line @typescript-eslint/no-namespace
 declare namespace WebSocket {
   type RawData = Buffer | ArrayBuffer | Buffer[];
   type Data = string | Buffer | ArrayBuffer | Buffer[];

@@ -221,7 +221,8 @@ function createWrapper(target: EmitterLike, type: string, handler: unknown): ((.
         dispatch(handler, target, new MessageEvent('message', { data: isBinary ? data : String(data) }));
     case 'error':
       return (error) => {
-        const message: unknown = typeof error === 'object' && error !== null ? Reflect.get(error, 'message') : undefined;
+        const message: unknown =
+          typeof error === 'object' && error !== null ? Reflect.get(error, 'message') : undefined;
         dispatch(handler, target, new ErrorEvent('error', { error, message: message as string | undefined }));
       };
     case 'close':
@@ -297,7 +298,8 @@ function getAttributeHandler(target: EmitterLike, type: string): unknown {
 function setAttributeHandler(target: EmitterLike, type: string, handler: unknown): void {
   for (const listener of target.listeners(type)) {
     const record = records.get(listener);
-    if (record !== undefined && record.forAttribute) target.removeListener(type, listener as (...args: unknown[]) => void);
+    if (record !== undefined && record.forAttribute)
+      target.removeListener(type, listener as (...args: unknown[]) => void);
   }
   if (typeof handler === 'function') attach(target, type, handler, false, true);
 }

@@ -160,7 +160,9 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
       this._abortHandshake('WebSocket was closed before the connection was established');
       return;
     }
-    (this._connection as Connection).session.close(code, data);
+    // Aborted while connecting: nothing left to close.
+    if (this._connection === null) return;
+    this._connection.session.close(code, data);
   }
 
   /** Stop reading from the socket. */
@@ -222,7 +224,8 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
       this._abortHandshake('WebSocket was closed before the connection was established');
       return;
     }
-    (this._connection as Connection).session.terminate();
+    if (this._connection === null) return;
+    this._connection.session.terminate();
   }
 
   // ---- ConnectionOwner ------------------------------------------------------------------------------------

@@ -122,13 +122,14 @@ export class Session {
       if (this.closeFrameSent && (this.closeFrameReceived || this.failed)) this.host.endOutput();
       return;
     }
-    this.state = this.closeFrameReceived ? 'closingByPeer' : 'closingByUs';
+    // Queue first: an invalid code or reason throws there and must leave the session open.
     this.host.sendClose(code, reason, (error) => {
       if (error) return;
       this.closeFrameSent = true;
       // RFC 6455 §7.1.1: both close frames exchanged (or the input is unusable): close our side of TCP.
       if (this.closeFrameReceived || this.failed) this.host.endOutput();
     });
+    this.state = this.closeFrameReceived ? 'closingByPeer' : 'closingByUs';
     this.host.startCloseTimer();
   }
 

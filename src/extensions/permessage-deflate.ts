@@ -22,9 +22,9 @@ export type { ZlibCallback } from './zlib-pipe';
 
 /** Options of {@link PerMessageDeflate} (the `perMessageDeflate` option of the client and the server). */
 export interface PerMessageDeflateOptions extends DeflateNegotiationOptions {
-  /** Passed to `zlib.createDeflateRaw`; `windowBits` applies when none was negotiated. */
+  /** Passed to `zlib.createDeflateRaw`; `windowBits` is ignored (the negotiated value or 15 is used, as ws). */
   zlibDeflateOptions?: ZlibOptions;
-  /** Passed to `zlib.createInflateRaw`; `windowBits` applies when none was negotiated. */
+  /** Passed to `zlib.createInflateRaw`; `windowBits` is ignored (the negotiated value or 15 is used, as ws). */
   zlibInflateOptions?: ZlibOptions;
   /** Payloads smaller than this many bytes are sent uncompressed (default 1024). */
   threshold?: number;
@@ -125,7 +125,7 @@ export class PerMessageDeflate {
   compress(data: Buffer, fin: boolean, callback: ZlibCallback): void {
     this.compressor ??= new Compressor(this.limiter, {
       zlibOptions: this.options.zlibDeflateOptions ?? {},
-      windowBits: this.windowBits(this.server ? 'server' : 'client', this.options.zlibDeflateOptions),
+      windowBits: this.windowBits(this.server ? 'server' : 'client'),
       noContextTakeover: this.noContextTakeover(this.server ? 'server' : 'client')
     });
     this.compressor.push(data, fin, callback);
@@ -139,18 +139,17 @@ export class PerMessageDeflate {
   decompress(data: Buffer, fin: boolean, callback: ZlibCallback): void {
     this.decompressor ??= new Decompressor(this.limiter, {
       zlibOptions: this.options.zlibInflateOptions ?? {},
-      windowBits: this.windowBits(this.server ? 'client' : 'server', this.options.zlibInflateOptions),
+      windowBits: this.windowBits(this.server ? 'client' : 'server'),
       noContextTakeover: this.noContextTakeover(this.server ? 'client' : 'server'),
       maxPayload: this.payloadLimit
     });
     this.decompressor.push(data, fin, callback);
   }
 
-  /** RFC 7692 §7.1.2: the window the `side`'s compressor uses, else the zlib option, else 15. */
-  private windowBits(side: 'server' | 'client', zlibOptions: ZlibOptions | undefined): number {
+  /** RFC 7692 §7.1.2: the window the `side`'s compressor uses; 15 (the RFC's default) when none was agreed. */
+  private windowBits(side: 'server' | 'client'): number {
     const negotiated = this.params?.[`${side}_max_window_bits`];
-    if (typeof negotiated === 'number') return negotiated;
-    return zlibOptions?.windowBits ?? constants.Z_DEFAULT_WINDOWBITS;
+    return typeof negotiated === 'number' ? negotiated : constants.Z_DEFAULT_WINDOWBITS;
   }
 
   private noContextTakeover(side: 'server' | 'client'): boolean {

@@ -34,6 +34,8 @@ export abstract class ZlibPipe {
   private readonly queue: Job[] = [];
   private current: Job | undefined;
   private output: JobOutput = { chunks: [], length: 0 };
+  /** The current stream has ended (inflate saw a final block); it is replaced after the running job. */
+  private ended = false;
 
   constructor(private readonly limiter: ZlibLimiter) {}
 
@@ -69,7 +71,7 @@ export abstract class ZlibPipe {
     this.onAbort();
     for (const job of failed) {
       job.cancelled = true;
-      // A job still waiting in the limiter frees its slot when it is granted one.
+      // Free the slot now if the job holds one; a job still waiting frees it as soon as it is granted.
       job.release?.();
     }
     for (const job of failed) job.callback(this.closedError());
@@ -90,7 +92,14 @@ export abstract class ZlibPipe {
   }
 
   private run(job: Job): void {
-    const stream = this.stream ?? this.openStream();
+    let stream: RawZlibStream;
+    try {
+      stream = this.stream ?? this.openStream();
+    } catch (error) {
+      // zlib rejects bad options (e.g. a level out of range) when the stream is built.
+      this.complete(job, error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     this.writeInput(stream, job.data, job.fin);
     // RFC 7692 §7.2.1: a sync flush ends the output on a byte boundary, so each message (or fragment) stands alone.
     stream.flush(constants.Z_SYNC_FLUSH, () => {
@@ -104,6 +113,9 @@ export abstract class ZlibPipe {
         this.fail(job, error instanceof Error ? error : new Error(String(error)));
         return;
       }
+      // RFC 7692 §7.2.3.4: a block with BFINAL set ends the DEFLATE stream; like ws, the next message starts a new
+      // one with an empty window.
+      if (this.ended) this.dropStream();
       this.complete(job, null, result);
     });
   }
@@ -111,6 +123,10 @@ export abstract class ZlibPipe {
   private openStream(): RawZlibStream {
     const stream = this.createStream();
     this.stream = stream;
+    this.ended = false;
+    stream.on('end', () => {
+      if (this.stream === stream) this.ended = true;
+    });
     stream.on('data', (chunk: Buffer) => {
       if (this.stream !== stream || this.current === undefined) return;
       this.output.chunks.push(chunk);
@@ -120,8 +136,9 @@ export abstract class ZlibPipe {
     });
     // Stays attached for the stream's whole life: a closed stream may still report an error.
     stream.on('error', (error: Error) => {
-      if (this.stream !== stream || this.current === undefined) return;
-      this.fail(this.current, this.wrapZlibError(error));
+      if (this.stream !== stream) return;
+      if (this.current === undefined) this.dropStream(); // a broken stream must not take the next job
+      else this.fail(this.current, this.wrapZlibError(error));
     });
     return stream;
   }

@@ -6,6 +6,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { unescape } from 'node:querystring';
 import type { Duplex } from 'node:stream';
 import { generateKey, checkServerResponse } from '../core/handshake';
 import { formatExtensionHeader, isTokenChar, type FormattableExtensions } from '../core/extension-header';
@@ -146,7 +147,8 @@ export function connectClient(websocket: ClientOwner, address: string | URL, pro
     if ((opts.protocolVersion as number) < 13) headers['Sec-WebSocket-Origin'] = opts.origin;
     else headers.Origin = opts.origin;
   }
-  if (url.username || url.password) opts.auth = `${url.username}:${url.password}`;
+  // The URL keeps credentials percent-encoded; HTTP Basic wants the plain text (RFC 7617).
+  if (url.username || url.password) opts.auth = `${unescape(url.username)}:${unescape(url.password)}`;
   if (ipc) {
     const parts = (opts.path as string).split(':');
     opts.socketPath = parts[0];

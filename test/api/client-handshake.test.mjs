@@ -247,7 +247,7 @@ test('server hangs up before answering → error, then close 1006', async (t) =>
   assert.equal(log[1][1], 1006);
 });
 
-test('connection refused → error ECONNREFUSED, then close 1006', async (t) => {
+test('connection refused → error ECONNREFUSED, then close 1006', async () => {
   const server = await startRawServer(() => {});
   const { port } = server;
   await server.close();

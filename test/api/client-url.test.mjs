@@ -2,13 +2,12 @@
 // the ws+unix: scheme.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { WebSocket } from '../helpers/impl.mjs';
 import { once } from '../helpers/client-events.mjs';
-import { readRequest, writeSwitching } from '../helpers/client-raw-server.mjs';
+import { startAcceptingServer } from '../helpers/client-raw-server.mjs';
 
 const BAD_SCHEME = 'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"';
 
@@ -99,41 +98,29 @@ test('unsupported protocolVersion → RangeError', () => {
 test('ws+unix: connects over a Unix domain socket with the request path after the colon', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sockwire-unix-'));
   const socketPath = join(dir, 's.sock');
-  let seen;
-  const server = createServer(async (socket) => {
-    socket.on('error', () => {});
-    seen = await readRequest(socket);
-    writeSwitching(socket, seen);
-    socket.resume();
-  });
-  await new Promise((resolve) => server.listen(socketPath, resolve));
-  t.after(() => {
-    server.close();
+  const requests = [];
+  const server = await startAcceptingServer((peer) => requests.push(peer.request), undefined, { path: socketPath });
+  t.after(async () => {
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   const ws = new WebSocket(`ws+unix:${socketPath}:/chat/room?id=7`);
+  t.after(() => ws.terminate());
   await once(ws, 'open');
-  assert.equal(seen.requestLine, 'GET /chat/room?id=7 HTTP/1.1');
+  assert.equal(requests[0].requestLine, 'GET /chat/room?id=7 HTTP/1.1');
   assert.equal(ws.url, `ws+unix:${socketPath}:/chat/room?id=7`);
   ws.terminate();
   const [code] = await once(ws, 'close');
   assert.equal(code, 1006);
 });
 
-test('credentials in the URL become a Basic Authorization header', async (t) => {
-  let seen;
-  const server = createServer(async (socket) => {
-    socket.on('error', () => {});
-    seen = await readRequest(socket);
-    writeSwitching(socket, seen);
-    socket.resume();
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+test('credentials in the URL become a Basic Authorization header (percent-decoded)', async (t) => {
+  const requests = [];
+  const server = await startAcceptingServer((peer) => requests.push(peer.request));
   t.after(() => server.close());
-  const ws = new WebSocket(`ws://user:p%40ss@127.0.0.1:${server.address().port}/`);
+  const ws = new WebSocket(`ws://user:p%40ss@127.0.0.1:${server.port}/`);
+  t.after(() => ws.terminate());
   await once(ws, 'open');
-  assert.equal(seen.headers.authorization, 'Basic ' + Buffer.from('user:p@ss').toString('base64'));
-  ws.terminate();
-  await once(ws, 'close');
+  assert.equal(requests[0].headers.authorization, 'Basic ' + Buffer.from('user:p@ss').toString('base64'));
 });

@@ -35,23 +35,24 @@ const targets = [
 ];
 
 /**
- * Starts a server on 127.0.0.1:0 whose connections go to `onConnection`, and a client to it. `stop()` terminates
- * every socket and closes the server.
+ * Starts a server on 127.0.0.1:0 whose connections go to `onConnection`, opens a client to it and runs
+ * `body(ws)`. Whatever happens, every socket is terminated and the server closed afterwards, so a failing
+ * assertion cannot keep the process alive.
  */
-async function connect(target, onConnection = () => {}) {
+async function withPair(target, onConnection, body) {
   const wss = new target.WebSocketServer({ port: 0, host: '127.0.0.1' });
   await once(wss, 'listening');
   wss.on('connection', onConnection);
   const ws = new target.WebSocket(`ws://127.0.0.1:${wss.address().port}`);
-  return {
-    wss,
-    ws,
-    async stop() {
-      ws.terminate();
-      for (const client of wss.clients) client.terminate();
-      await new Promise((resolve) => wss.close(() => resolve()));
-    }
-  };
+  try {
+    await body(ws);
+  } finally {
+    // terminate() while connecting emits 'error'; nobody may be listening any more.
+    ws.on('error', () => {});
+    ws.terminate();
+    for (const client of wss.clients) client.terminate();
+    await new Promise((resolve) => wss.close(() => resolve()));
+  }
 }
 
 /** Describes an event as a plain array so whole sequences can be compared with deepEqual. */
@@ -168,20 +169,21 @@ for (const target of targets) {
   const name = target.name;
 
   test(`${name}: open, message and close events in order with exact fields`, T, async () => {
-    const { ws, stop } = await connect(target, (peer) => {
+    const log = [];
+    const onConnection = (peer) => {
       peer.send('héllo');
       peer.send(Buffer.from([1, 2, 3]));
       peer.close(4000, 'bye');
+    };
+    await withPair(target, onConnection, async (ws) => {
+      for (const type of ['open', 'message', 'error', 'close']) {
+        ws.addEventListener(type, function (event) {
+          log.push(describe(event, ws, this));
+        });
+      }
+      ws.on('message', (data, isBinary) => log.push(['emitter message', isBinary]));
+      await closed(ws);
     });
-    const log = [];
-    for (const type of ['open', 'message', 'error', 'close']) {
-      ws.addEventListener(type, function (event) {
-        log.push(describe(event, ws, this));
-      });
-    }
-    ws.on('message', (data, isBinary) => log.push(['emitter message', isBinary]));
-    await closed(ws);
-    await stop();
     assert.deepEqual(log, [
       ['Event', 'open', true, true],
       ['MessageEvent', 'message', true, true, 'héllo'],
@@ -193,18 +195,19 @@ for (const target of targets) {
   });
 
   test(`${name}: message data follows binaryType for binary and is a string for text`, T, async () => {
-    const { ws, stop } = await connect(target, (peer) => {
+    const data = [];
+    const log = [];
+    const onConnection = (peer) => {
       peer.send(Buffer.from([7, 8]));
       peer.send('text');
       peer.close();
+    };
+    await withPair(target, onConnection, async (ws) => {
+      ws.binaryType = 'arraybuffer';
+      ws.addEventListener('message', (event) => data.push(event.data));
+      ws.addEventListener('close', (event) => log.push([event.code, event.reason, event.wasClean]));
+      await closed(ws);
     });
-    ws.binaryType = 'arraybuffer';
-    const data = [];
-    ws.addEventListener('message', (event) => data.push(event.data));
-    const log = [];
-    ws.addEventListener('close', (event) => log.push([event.code, event.reason, event.wasClean]));
-    await closed(ws);
-    await stop();
     assert.equal(data.length, 2);
     assert.ok(data[0] instanceof ArrayBuffer);
     assert.deepEqual([...new Uint8Array(data[0])], [7, 8]);
@@ -213,17 +216,21 @@ for (const target of targets) {
   });
 
   test(`${name}: handleEvent objects are called with themselves as this`, T, async () => {
-    const { ws, stop } = await connect(target, (peer) => peer.close(1000));
     const calls = [];
-    const listener = {
-      handleEvent(event) {
-        calls.push([event.type, this === listener, event.target === ws]);
+    await withPair(
+      target,
+      (peer) => peer.close(1000),
+      async (ws) => {
+        const listener = {
+          handleEvent(event) {
+            calls.push([event.type, this === listener, event.target === ws]);
+          }
+        };
+        ws.addEventListener('open', listener);
+        ws.addEventListener('close', listener);
+        await closed(ws);
       }
-    };
-    ws.addEventListener('open', listener);
-    ws.addEventListener('close', listener);
-    await closed(ws);
-    await stop();
+    );
     assert.deepEqual(calls, [
       ['open', true, true],
       ['close', true, true]
@@ -231,121 +238,139 @@ for (const target of targets) {
   });
 
   test(`${name}: duplicates are ignored, once fires once, other types are ignored`, T, async () => {
-    const { ws, stop } = await connect(target, (peer) => {
+    const calls = [];
+    const onConnection = (peer) => {
       peer.send('a');
       peer.send('b');
       peer.close();
+    };
+    await withPair(target, onConnection, async (ws) => {
+      const every = (event) => calls.push(['every', event.data]);
+      const first = (event) => calls.push(['first', event.data]);
+      ws.addEventListener('message', every);
+      ws.addEventListener('message', every);
+      ws.addEventListener('message', first, { once: true });
+      ws.addEventListener('message', first, { once: true });
+      ws.addEventListener('message', every, { once: true });
+      assert.equal(ws.listenerCount('message'), 2);
+      for (const type of ['ping', 'pong', 'upgrade', 'foo']) {
+        ws.addEventListener(type, every);
+        assert.equal(ws.listenerCount(type), 0, type);
+      }
+      // Options that are not an object with once: true add a plain listener.
+      ws.addEventListener('open', () => calls.push(['third']), true);
+      assert.equal(ws.listenerCount('open'), 1);
+      await closed(ws);
+      assert.equal(ws.listenerCount('message'), 1);
     });
-    const calls = [];
-    const every = (event) => calls.push(['every', event.data]);
-    const first = (event) => calls.push(['first', event.data]);
-    ws.addEventListener('message', every);
-    ws.addEventListener('message', every);
-    ws.addEventListener('message', first, { once: true });
-    ws.addEventListener('message', first, { once: true });
-    ws.addEventListener('message', every, { once: true });
-    assert.equal(ws.listenerCount('message'), 2);
-    for (const type of ['ping', 'pong', 'upgrade', 'foo']) {
-      ws.addEventListener(type, every);
-      assert.equal(ws.listenerCount(type), 0, type);
-    }
-    // Options that are not an object with once: true add a plain listener.
-    const third = () => calls.push(['third']);
-    ws.addEventListener('open', third, true);
-    assert.equal(ws.listenerCount('open'), 1);
-    await closed(ws);
-    await stop();
     assert.deepEqual(calls, [['third'], ['every', 'a'], ['first', 'a'], ['every', 'b']]);
-    assert.equal(ws.listenerCount('message'), 1);
   });
 
   test(`${name}: removeEventListener removes only listeners added with addEventListener`, T, async () => {
-    const { ws, stop } = await connect(target, (peer) => {
+    const calls = [];
+    const onConnection = (peer) => {
       peer.send('m');
       peer.close();
-    });
-    const calls = [];
-    const f = function (event) {
-      calls.push(['f', event.data, this === ws]);
     };
-    const g = (data) => calls.push(['g', String(data)]);
-    const object = { handleEvent: () => calls.push(['object']) };
-    const early = () => calls.push(['early']);
-    ws.addEventListener('message', f);
-    ws.onmessage = f;
-    ws.on('message', g);
-    ws.addEventListener('message', object);
-    ws.addEventListener('message', early, { once: true });
-    assert.equal(ws.listenerCount('message'), 5);
+    await withPair(target, onConnection, async (ws) => {
+      const f = function (event) {
+        calls.push(['f', event.data, this === ws]);
+      };
+      const g = (data) => calls.push(['g', String(data)]);
+      const object = { handleEvent: () => calls.push(['object']) };
+      const early = () => calls.push(['early']);
+      ws.addEventListener('message', f);
+      ws.onmessage = f;
+      ws.on('message', g);
+      ws.addEventListener('message', object);
+      ws.addEventListener('message', early, { once: true });
+      assert.equal(ws.listenerCount('message'), 5);
 
-    ws.removeEventListener('message', f);
-    assert.equal(ws.listenerCount('message'), 4);
-    assert.equal(ws.onmessage, f);
-    ws.removeEventListener('message', f);
-    ws.removeEventListener('message', g);
-    assert.equal(ws.listenerCount('message'), 4);
-    ws.removeEventListener('message', object);
-    ws.removeEventListener('message', early);
-    assert.equal(ws.listenerCount('message'), 2);
-    ws.removeEventListener('bogus', f);
-    ws.removeEventListener('close', f);
-
-    await closed(ws);
-    await stop();
+      ws.removeEventListener('message', f);
+      assert.equal(ws.listenerCount('message'), 4);
+      assert.equal(ws.onmessage, f);
+      ws.removeEventListener('message', f);
+      ws.removeEventListener('message', g);
+      assert.equal(ws.listenerCount('message'), 4);
+      ws.removeEventListener('message', object);
+      ws.removeEventListener('message', early);
+      assert.equal(ws.listenerCount('message'), 2);
+      ws.removeEventListener('bogus', f);
+      ws.removeEventListener('close', f);
+      await closed(ws);
+    });
     assert.deepEqual(calls, [
       ['f', 'm', true],
       ['g', 'm']
     ]);
   });
 
+  test(`${name}: removeEventListener only affects the type it is given`, T, async () => {
+    const calls = [];
+    const onConnection = (peer) => {
+      peer.send('m');
+      peer.close();
+    };
+    await withPair(target, onConnection, async (ws) => {
+      const f = () => calls.push('f');
+      ws.addEventListener('message', f);
+      ws.addEventListener('close', f);
+      ws.removeEventListener('message', f);
+      assert.equal(ws.listenerCount('message'), 0);
+      assert.equal(ws.listenerCount('close'), 1);
+      await closed(ws);
+    });
+    assert.deepEqual(calls, ['f']);
+  });
+
   test(`${name}: on* attributes are enumerable accessors; setting replaces, non-functions remove`, T, async () => {
-    const { ws, stop } = await connect(target, (peer) => {
+    const calls = [];
+    const onConnection = (peer) => {
       peer.send('hi');
       peer.close(4321, 'done');
-    });
-    let proto = Object.getPrototypeOf(ws);
-    while (!Object.hasOwn(proto, 'onopen')) proto = Object.getPrototypeOf(proto);
-    assert.deepEqual(
-      Object.keys(proto).filter((key) => key.startsWith('on')),
-      ['onclose', 'onerror', 'onopen', 'onmessage']
-    );
-    for (const key of ['onopen', 'onmessage', 'onerror', 'onclose']) {
-      const d = Object.getOwnPropertyDescriptor(proto, key);
-      assert.equal(typeof d.get, 'function', key);
-      assert.equal(typeof d.set, 'function', key);
-      assert.equal(d.enumerable, true);
-      assert.equal(d.configurable, true);
-      assert.equal(ws[key], null, key);
-      assert.equal(Object.hasOwn(ws, key), false);
-    }
-
-    const calls = [];
-    const f = function (event) {
-      calls.push(['f', event.constructor.name, this === ws]);
     };
-    const g = (event) => calls.push(['g', event.data]);
-    ws.onerror = f;
-    assert.equal(ws.onerror, f);
-    ws.onerror = g;
-    assert.equal(ws.onerror, g);
-    assert.equal(ws.listenerCount('error'), 1);
-    ws.onerror = 'not a function';
-    assert.equal(ws.onerror, null);
-    assert.equal(ws.listenerCount('error'), 0);
-    ws.onerror = { handleEvent: f };
-    assert.equal(ws.onerror, null);
-    assert.equal(ws.listenerCount('error'), 0);
+    await withPair(target, onConnection, async (ws) => {
+      let proto = Object.getPrototypeOf(ws);
+      while (!Object.hasOwn(proto, 'onopen')) proto = Object.getPrototypeOf(proto);
+      assert.deepEqual(
+        Object.keys(proto).filter((key) => key.startsWith('on')),
+        ['onclose', 'onerror', 'onopen', 'onmessage']
+      );
+      for (const key of ['onopen', 'onmessage', 'onerror', 'onclose']) {
+        const d = Object.getOwnPropertyDescriptor(proto, key);
+        assert.equal(typeof d.get, 'function', key);
+        assert.equal(typeof d.set, 'function', key);
+        assert.equal(d.enumerable, true);
+        assert.equal(d.configurable, true);
+        assert.equal(ws[key], null, key);
+        assert.equal(Object.hasOwn(ws, key), false);
+      }
 
-    // The attribute handler is separate from an addEventListener one with the same function: both run.
-    ws.onopen = f;
-    ws.addEventListener('open', f);
-    ws.onopen = f;
-    assert.equal(ws.listenerCount('open'), 2);
-    ws.onmessage = g;
-    ws.onclose = (event) => calls.push(['close', event.code, event.reason, event.wasClean]);
+      const f = function (event) {
+        calls.push(['f', event.constructor.name, this === ws]);
+      };
+      const g = (event) => calls.push(['g', event.data]);
+      ws.onerror = f;
+      assert.equal(ws.onerror, f);
+      ws.onerror = g;
+      assert.equal(ws.onerror, g);
+      assert.equal(ws.listenerCount('error'), 1);
+      ws.onerror = 'not a function';
+      assert.equal(ws.onerror, null);
+      assert.equal(ws.listenerCount('error'), 0);
+      ws.onerror = { handleEvent: f };
+      assert.equal(ws.onerror, null);
+      assert.equal(ws.listenerCount('error'), 0);
 
-    await closed(ws);
-    await stop();
+      // The attribute handler is separate from an addEventListener one with the same function: both run.
+      ws.onopen = f;
+      ws.addEventListener('open', f);
+      ws.onopen = f;
+      assert.equal(ws.listenerCount('open'), 2);
+      ws.onmessage = g;
+      ws.onclose = (event) => calls.push(['close', event.code, event.reason, event.wasClean]);
+      await closed(ws);
+    });
     assert.deepEqual(calls, [
       ['f', 'Event', true],
       ['f', 'Event', true],
@@ -355,42 +380,52 @@ for (const target of targets) {
   });
 
   test(`${name}: close event after our own close carries the echoed code and reason`, T, async () => {
-    const { ws, stop } = await connect(target);
     const log = [];
-    ws.onopen = () => ws.close(4005, 'client-bye');
-    ws.addEventListener('close', (event) => log.push(describe(event, ws, ws)));
-    await closed(ws);
-    await stop();
+    await withPair(
+      target,
+      () => {},
+      async (ws) => {
+        ws.onopen = () => ws.close(4005, 'client-bye');
+        ws.addEventListener('close', (event) => log.push(describe(event, ws, ws)));
+        await closed(ws);
+      }
+    );
     assert.deepEqual(log, [['CloseEvent', 'close', true, true, 4005, 'client-bye', true]]);
   });
 
   test(`${name}: wasClean is false when the peer drops the connection`, T, async () => {
-    const { ws, stop } = await connect(target, (peer) => peer.terminate());
     const log = [];
-    ws.addEventListener('close', (event) => log.push([event.code, event.reason, event.wasClean]));
-    await closed(ws);
-    await stop();
+    await withPair(
+      target,
+      (peer) => peer.terminate(),
+      async (ws) => {
+        ws.addEventListener('close', (event) => log.push([event.code, event.reason, event.wasClean]));
+        await closed(ws);
+      }
+    );
     assert.deepEqual(log, [[1006, '', false]]);
   });
-}
 
-// A protocol error needs a hand-written peer: a frame with the reserved opcode 3 (RFC 6455 §5.2).
-for (const target of targets) {
-  test(`${target.name}: a protocol error gives an ErrorEvent, then an unclean CloseEvent`, T, async () => {
+  // A protocol error needs a hand-written peer: a frame with the reserved opcode 3 (RFC 6455 §5.2).
+  test(`${name}: a protocol error gives an ErrorEvent, then an unclean CloseEvent`, T, async () => {
+    const log = [];
     const raw = await startAcceptingServer(({ socket }) => {
       socket.write(Buffer.from([0x83, 0x00]));
       socket.on('end', () => socket.end());
     });
     const ws = new target.WebSocket(raw.url);
-    const log = [];
-    ws.onerror = function (event) {
-      log.push(describe(event, ws, this));
-    };
-    ws.addEventListener('error', (event) => log.push(['listener', event.message]));
-    ws.addEventListener('close', (event) => log.push(describe(event, ws, ws)));
-    await closed(ws);
-    await delay(10);
-    await raw.close();
+    try {
+      ws.onerror = function (event) {
+        log.push(describe(event, ws, this));
+      };
+      ws.addEventListener('error', (event) => log.push(['listener', event.message]));
+      ws.addEventListener('close', (event) => log.push(describe(event, ws, ws)));
+      await closed(ws);
+      await delay(10);
+    } finally {
+      ws.terminate();
+      await raw.close();
+    }
     assert.deepEqual(log, [
       ['ErrorEvent', 'error', true, true, 'Invalid WebSocket frame: invalid opcode 3', 'WS_ERR_INVALID_OPCODE', true],
       ['listener', 'Invalid WebSocket frame: invalid opcode 3'],

@@ -8,7 +8,9 @@ import impl, { WebSocket, WebSocketServer } from '../helpers/impl.mjs';
 import {
   onceEvent,
   startServer,
+  startHttp,
   stopHttp,
+  exitGuard,
   stopServer,
   upgradeRequest,
   openRaw,
@@ -17,6 +19,7 @@ import {
 
 const MODE_MESSAGE = 'One and only one of the "port", "server", or "noServer" options must be specified';
 const T = { timeout: 10000 };
+exitGuard();
 
 test('constructor throws TypeError unless exactly one of port/server/noServer is given', T, () => {
   const httpServer = http.createServer();
@@ -43,14 +46,15 @@ test('constructor throws TypeError unless exactly one of port/server/noServer is
   assert.equal(httpServer.listenerCount('upgrade'), 0);
 });
 
-test('noServer: false next to port is accepted (only a truthy noServer counts)', T, async () => {
+test('noServer: false next to port is accepted (only a truthy noServer counts)', T, async (t) => {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', noServer: false });
+  t.after(() => stopServer(wss));
   await onceEvent(wss, 'listening');
   assert.equal(typeof wss.address().port, 'number');
   await stopServer(wss);
 });
 
-test('callback is called once as a listening listener, after address() is available', T, async () => {
+test('callback is called once as a listening listener, after address() is available', T, async (t) => {
   let calls = 0;
   let seen;
   let wss;
@@ -61,6 +65,7 @@ test('callback is called once as a listening listener, after address() is availa
       resolve();
     });
   });
+  t.after(() => stopServer(wss));
   await withTimeout(listened, 'listening callback');
   assert.equal(calls, 1);
   assert.deepEqual(seen.args, []);
@@ -71,28 +76,29 @@ test('callback is called once as a listening listener, after address() is availa
   assert.equal(calls, 1);
 });
 
-test("port mode: the server emits 'listening' with no arguments", T, async () => {
+test("port mode: the server emits 'listening' with no arguments", T, async (t) => {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  t.after(() => stopServer(wss));
   const args = await onceEvent(wss, 'listening');
   assert.deepEqual(args, []);
   await stopServer(wss);
 });
 
-test('port + host: listens on the given IPv4 and IPv6 loopback addresses', T, async () => {
-  const v4 = await startServer({ host: '127.0.0.1' });
+test('port + host: listens on the given IPv4 and IPv6 loopback addresses', T, async (t) => {
+  const v4 = await startServer(t, { host: '127.0.0.1' });
   assert.deepEqual(Object.keys(v4.address()).sort(), ['address', 'family', 'port']);
   assert.equal(v4.address().address, '127.0.0.1');
   assert.equal(v4.address().family, 'IPv4');
   await stopServer(v4);
 
-  const v6 = await startServer({ host: '::1' });
+  const v6 = await startServer(t, { host: '::1' });
   assert.equal(v6.address().address, '::1');
   assert.equal(v6.address().family, 'IPv6');
   await stopServer(v6);
 });
 
-test('port + backlog: the server listens, accepts upgrades and keeps the option', T, async () => {
-  const wss = await startServer({ backlog: 7 });
+test('port + backlog: the server listens, accepts upgrades and keeps the option', T, async (t) => {
+  const wss = await startServer(t, { backlog: 7 });
   assert.equal(wss.options.backlog, 7);
   assert.equal(wss.options.port, 0);
   assert.equal(wss.options.host, '127.0.0.1');
@@ -112,13 +118,12 @@ test("address() throws in noServer mode with ws's message", T, () => {
   );
 });
 
-test('address() in server mode is the http server address', T, async () => {
+test('address() in server mode is the http server address', T, async (t) => {
   const server = http.createServer();
   const wss = new WebSocketServer({ server });
-  server.listen(0, '127.0.0.1');
-  await onceEvent(server, 'listening');
+  await startHttp(t, server);
   assert.deepEqual(wss.address(), server.address());
-  await withTimeout(new Promise((resolve) => wss.close(resolve)), 'wss.close');
+  await stopServer(wss);
   await stopHttp(server);
 });
 
@@ -187,7 +192,7 @@ test('clientTracking: clients is a Set by default and undefined when disabled', 
   assert.equal(untracked.clients, undefined);
 });
 
-test('WebSocket option: accepted connections are instances of the given subclass', T, async () => {
+test('WebSocket option: accepted connections are instances of the given subclass', T, async (t) => {
   const constructed = [];
   class Tagged extends WebSocket {
     constructor(...args) {
@@ -195,7 +200,7 @@ test('WebSocket option: accepted connections are instances of the given subclass
       constructed.push(this);
     }
   }
-  const wss = await startServer({ WebSocket: Tagged });
+  const wss = await startServer(t, { WebSocket: Tagged });
   const connected = onceEvent(wss, 'connection');
   const { socket } = await openRaw(wss.address().port, upgradeRequest());
   const [ws] = await connected;

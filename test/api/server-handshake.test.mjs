@@ -15,10 +15,12 @@ import {
   sendRaw,
   startServer,
   stopServer,
+  exitGuard,
   upgradeRequest,
 } from '../helpers/server-helpers.mjs';
 
 const T = { timeout: 15000 };
+exitGuard();
 const SUCCESS_HEAD = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${ACCEPT}\r\n\r\n`;
 
 const R405 = rejection(405, 'Method Not Allowed', 'Invalid HTTP method');
@@ -32,8 +34,8 @@ const R400_PROTOCOL = rejection(400, 'Bad Request', 'Invalid Sec-WebSocket-Proto
 const R400_EXTENSIONS = rejection(400, 'Bad Request', 'Invalid or unacceptable Sec-WebSocket-Extensions header');
 
 /** Start a server that must never accept a connection in the rejection tests. */
-async function rejectingServer(options = {}) {
-  const wss = await startServer(options);
+async function rejectingServer(t, options = {}) {
+  const wss = await startServer(t, options);
   let connections = 0;
   wss.on('connection', () => {
     connections += 1;
@@ -41,8 +43,8 @@ async function rejectingServer(options = {}) {
   return { wss, port: wss.address().port, connections: () => connections };
 }
 
-test('plain HTTP request to the internal server gets 426 "Upgrade Required"', T, async () => {
-  const wss = await startServer();
+test('plain HTTP request to the internal server gets 426 "Upgrade Required"', T, async (t) => {
+  const wss = await startServer(t);
   const req = http.get({ host: '127.0.0.1', port: wss.address().port, path: '/', agent: false });
   const [res] = await onceEvent(req, 'response');
   let body = '';
@@ -59,8 +61,8 @@ test('plain HTTP request to the internal server gets 426 "Upgrade Required"', T,
   await stopServer(wss);
 });
 
-test('successful upgrade writes exactly the 101 head with the RFC 6455 §1.3 accept value', T, async () => {
-  const wss = await startServer();
+test('successful upgrade writes exactly the 101 head with the RFC 6455 §1.3 accept value', T, async (t) => {
+  const wss = await startServer(t);
   const connected = onceEvent(wss, 'connection');
   const { socket, head, rest } = await openRaw(wss.address().port, upgradeRequest());
   assert.equal(head, SUCCESS_HEAD);
@@ -70,8 +72,8 @@ test('successful upgrade writes exactly the 101 head with the RFC 6455 §1.3 acc
   await stopServer(wss);
 });
 
-test('accept value is base64(SHA-1(key + GUID)) for a random key; Upgrade is case-insensitive', T, async () => {
-  const wss = await startServer();
+test('accept value is base64(SHA-1(key + GUID)) for a random key; Upgrade is case-insensitive', T, async (t) => {
+  const wss = await startServer(t);
   const key = randomBytes(16).toString('base64');
   const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
   const { socket, head } = await openRaw(
@@ -83,8 +85,8 @@ test('accept value is base64(SHA-1(key + GUID)) for a random key; Upgrade is cas
   await stopServer(wss);
 });
 
-test('Sec-WebSocket-Version 8 is accepted', T, async () => {
-  const wss = await startServer();
+test('Sec-WebSocket-Version 8 is accepted', T, async (t) => {
+  const wss = await startServer(t);
   const { socket, head } = await openRaw(
     wss.address().port,
     upgradeRequest({ headers: { 'Sec-WebSocket-Version': '8' } }),
@@ -94,8 +96,8 @@ test('Sec-WebSocket-Version 8 is accepted', T, async () => {
   await stopServer(wss);
 });
 
-test('check 1: method not GET gets 405 "Invalid HTTP method"', T, async () => {
-  const s = await rejectingServer();
+test('check 1: method not GET gets 405 "Invalid HTTP method"', T, async (t) => {
+  const s = await rejectingServer(t);
   for (const method of ['POST', 'PUT', 'HEAD']) {
     assert.equal(await sendRaw(s.port, upgradeRequest({ method })), R405, method);
   }
@@ -103,8 +105,8 @@ test('check 1: method not GET gets 405 "Invalid HTTP method"', T, async () => {
   await stopServer(s.wss);
 });
 
-test('check 2: Upgrade not "websocket" gets 400 "Invalid Upgrade header"', T, async () => {
-  const s = await rejectingServer();
+test('check 2: Upgrade not "websocket" gets 400 "Invalid Upgrade header"', T, async (t) => {
+  const s = await rejectingServer(t);
   for (const value of ['foo', 'websocket, foo', 'websockets']) {
     assert.equal(await sendRaw(s.port, upgradeRequest({ headers: { Upgrade: value } })), R400_UPGRADE, value);
   }
@@ -112,8 +114,8 @@ test('check 2: Upgrade not "websocket" gets 400 "Invalid Upgrade header"', T, as
   await stopServer(s.wss);
 });
 
-test('check 3: missing or invalid Sec-WebSocket-Key gets 400', T, async () => {
-  const s = await rejectingServer();
+test('check 3: missing or invalid Sec-WebSocket-Key gets 400', T, async (t) => {
+  const s = await rejectingServer(t);
   const keys = [
     null, // missing
     'abc', // too short
@@ -132,8 +134,8 @@ test('check 3: missing or invalid Sec-WebSocket-Key gets 400', T, async () => {
   await stopServer(s.wss);
 });
 
-test('check 4: Sec-WebSocket-Version not 13 or 8 gets 400 with "Sec-WebSocket-Version: 13, 8"', T, async () => {
-  const s = await rejectingServer();
+test('check 4: Sec-WebSocket-Version not 13 or 8 gets 400 with "Sec-WebSocket-Version: 13, 8"', T, async (t) => {
+  const s = await rejectingServer(t);
   for (const version of [null, '12', '7', '14', 'abc']) {
     assert.equal(
       await sendRaw(s.port, upgradeRequest({ headers: { 'Sec-WebSocket-Version': version } })),
@@ -145,8 +147,8 @@ test('check 4: Sec-WebSocket-Version not 13 or 8 gets 400 with "Sec-WebSocket-Ve
   await stopServer(s.wss);
 });
 
-test('check 5: path mismatch (shouldHandle false) gets 400 "Bad Request"', T, async () => {
-  const s = await rejectingServer({ path: '/chat' });
+test('check 5: path mismatch (shouldHandle false) gets 400 "Bad Request"', T, async (t) => {
+  const s = await rejectingServer(t, { path: '/chat' });
   for (const path of ['/', '/chat/', '/Chat', '/chatroom', '/other?x=/chat']) {
     assert.equal(await sendRaw(s.port, upgradeRequest({ path })), R400_PATH, path);
   }
@@ -154,8 +156,8 @@ test('check 5: path mismatch (shouldHandle false) gets 400 "Bad Request"', T, as
   await stopServer(s.wss);
 });
 
-test('check 6: unparsable Sec-WebSocket-Protocol gets 400', T, async () => {
-  const s = await rejectingServer();
+test('check 6: unparsable Sec-WebSocket-Protocol gets 400', T, async (t) => {
+  const s = await rejectingServer(t);
   for (const value of ['a, a', 'a,,b', 'a b', 'a;b', ',', '']) {
     assert.equal(
       await sendRaw(s.port, upgradeRequest({ headers: { 'Sec-WebSocket-Protocol': value } })),
@@ -167,8 +169,8 @@ test('check 6: unparsable Sec-WebSocket-Protocol gets 400', T, async () => {
   await stopServer(s.wss);
 });
 
-test('check 7: unparsable or unacceptable Sec-WebSocket-Extensions gets 400 (perMessageDeflate on)', T, async () => {
-  const s = await rejectingServer({ perMessageDeflate: true });
+test('check 7: unparsable or unacceptable Sec-WebSocket-Extensions gets 400 (perMessageDeflate on)', T, async (t) => {
+  const s = await rejectingServer(t, { perMessageDeflate: true });
   const values = [
     'x;;', // grammar error
     'permessage-deflate; foo=1', // unknown parameter
@@ -187,8 +189,8 @@ test('check 7: unparsable or unacceptable Sec-WebSocket-Extensions gets 400 (per
   await stopServer(s.wss);
 });
 
-test('Sec-WebSocket-Extensions is ignored when perMessageDeflate is off', T, async () => {
-  const wss = await startServer();
+test('Sec-WebSocket-Extensions is ignored when perMessageDeflate is off', T, async (t) => {
+  const wss = await startServer(t);
   const { socket, head } = await openRaw(
     wss.address().port,
     upgradeRequest({ headers: { 'Sec-WebSocket-Extensions': 'x;;' } }),
@@ -198,8 +200,8 @@ test('Sec-WebSocket-Extensions is ignored when perMessageDeflate is off', T, asy
   await stopServer(wss);
 });
 
-test('checks run in the documented order: the first failing check decides the response', T, async () => {
-  const s = await rejectingServer({ path: '/ok', perMessageDeflate: true, verifyClient: () => false });
+test('checks run in the documented order: the first failing check decides the response', T, async (t) => {
+  const s = await rejectingServer(t, { path: '/ok', perMessageDeflate: true, verifyClient: () => false });
   const all = {
     Upgrade: 'foo',
     'Sec-WebSocket-Key': 'bad',
@@ -233,8 +235,8 @@ test('checks run in the documented order: the first failing check decides the re
   await stopServer(s.wss);
 });
 
-test('path: matches only the part before "?"', T, async () => {
-  const wss = await startServer({ path: '/chat' });
+test('path: matches only the part before "?"', T, async (t) => {
+  const wss = await startServer(t, { path: '/chat' });
   const urls = [];
   wss.on('connection', (ws, req) => urls.push(req.url));
   for (const path of ['/chat', '/chat?room=1']) {
@@ -259,8 +261,8 @@ test('shouldHandle(req): default implementation of path, and true without a path
   assert.equal(withoutPath.shouldHandle({ url: '/anything' }), true);
 });
 
-test('shouldHandle can be overridden; false gets 400 "Bad Request" and it receives the request', T, async () => {
-  const wss = await startServer();
+test('shouldHandle can be overridden; false gets 400 "Bad Request" and it receives the request', T, async (t) => {
+  const wss = await startServer(t);
   const seen = [];
   wss.shouldHandle = (req) => {
     seen.push(req.headers['x-allow']);
@@ -276,9 +278,9 @@ test('shouldHandle can be overridden; false gets 400 "Bad Request" and it receiv
   await stopServer(wss);
 });
 
-test('handleProtocols gets a Set of the offered protocols and the request; its choice is sent', T, async () => {
+test('handleProtocols gets a Set of the offered protocols and the request; its choice is sent', T, async (t) => {
   const calls = [];
-  const wss = await startServer({
+  const wss = await startServer(t, {
     handleProtocols: (protocols, req) => {
       calls.push({ isSet: protocols instanceof Set, list: [...protocols], url: req.url });
       return 'two';
@@ -297,8 +299,8 @@ test('handleProtocols gets a Set of the offered protocols and the request; its c
   await stopServer(wss);
 });
 
-test('handleProtocols returning false: no Sec-WebSocket-Protocol line, protocol is ""', T, async () => {
-  const wss = await startServer({ handleProtocols: () => false });
+test('handleProtocols returning false: no Sec-WebSocket-Protocol line, protocol is ""', T, async (t) => {
+  const wss = await startServer(t, { handleProtocols: () => false });
   const connected = onceEvent(wss, 'connection');
   const { socket, head } = await openRaw(
     wss.address().port,
@@ -311,9 +313,9 @@ test('handleProtocols returning false: no Sec-WebSocket-Protocol line, protocol 
   await stopServer(wss);
 });
 
-test('handleProtocols is not called when no protocol is offered', T, async () => {
+test('handleProtocols is not called when no protocol is offered', T, async (t) => {
   let calls = 0;
-  const wss = await startServer({
+  const wss = await startServer(t, {
     handleProtocols: () => {
       calls += 1;
       return 'x';
@@ -326,8 +328,8 @@ test('handleProtocols is not called when no protocol is offered', T, async () =>
   await stopServer(wss);
 });
 
-test('without handleProtocols the first offered protocol is chosen (raw and with the client class)', T, async () => {
-  const wss = await startServer();
+test('without handleProtocols the first offered protocol is chosen (raw and with the client class)', T, async (t) => {
+  const wss = await startServer(t);
   const { socket, head } = await openRaw(
     wss.address().port,
     upgradeRequest({ headers: { 'Sec-WebSocket-Protocol': 'b, a' } }),
@@ -345,8 +347,8 @@ test('without handleProtocols the first offered protocol is chosen (raw and with
   await stopServer(wss);
 });
 
-test("'headers' fires before 'connection' with the header lines and req; added lines reach the wire", T, async () => {
-  const wss = await startServer();
+test("'headers' fires before 'connection' with the header lines and req; added lines reach the wire", T, async (t) => {
+  const wss = await startServer(t);
   const order = [];
   let captured;
   wss.on('headers', (headers, req) => {
@@ -374,8 +376,8 @@ test("'headers' fires before 'connection' with the header lines and req; added l
   await stopServer(wss);
 });
 
-test("'headers' array includes the chosen protocol and negotiated extension", T, async () => {
-  const wss = await startServer({ perMessageDeflate: true });
+test("'headers' array includes the chosen protocol and negotiated extension", T, async (t) => {
+  const wss = await startServer(t, { perMessageDeflate: true });
   let lines;
   wss.on('headers', (headers) => {
     lines = [...headers];

@@ -13,19 +13,22 @@ import {
   rejection,
   sendRaw,
   startServer,
+  startHttp,
   stopHttp,
+  exitGuard,
   stopServer,
   upgradeRequest,
   withTimeout,
 } from '../helpers/server-helpers.mjs';
 
 const T = { timeout: 15000 };
+exitGuard();
 const SUCCESS_HEAD = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${ACCEPT}\r\n\r\n`;
 const R401 = rejection(401, 'Unauthorized', 'Unauthorized');
 
-test('sync verifyClient: info has exactly origin, secure, req; true accepts', T, async () => {
+test('sync verifyClient: info has exactly origin, secure, req; true accepts', T, async (t) => {
   const infos = [];
-  const wss = await startServer({
+  const wss = await startServer(t, {
     verifyClient: (info) => {
       infos.push(info);
       return true;
@@ -48,9 +51,9 @@ test('sync verifyClient: info has exactly origin, secure, req; true accepts', T,
   await stopServer(wss);
 });
 
-test('sync verifyClient: origin is undefined without an Origin header', T, async () => {
+test('sync verifyClient: origin is undefined without an Origin header', T, async (t) => {
   const origins = [];
-  const wss = await startServer({
+  const wss = await startServer(t, {
     verifyClient: (info) => {
       origins.push(info.origin);
       return true;
@@ -62,8 +65,8 @@ test('sync verifyClient: origin is undefined without an Origin header', T, async
   await stopServer(wss);
 });
 
-test('sync verifyClient returning false: 401 "Unauthorized", no connection', T, async () => {
-  const wss = await startServer({ verifyClient: () => false });
+test('sync verifyClient returning false: 401 "Unauthorized", no connection', T, async (t) => {
+  const wss = await startServer(t, { verifyClient: () => false });
   let connections = 0;
   wss.on('connection', () => {
     connections += 1;
@@ -73,9 +76,9 @@ test('sync verifyClient returning false: 401 "Unauthorized", no connection', T, 
   await stopServer(wss);
 });
 
-test('verifyClient is not called when an earlier check fails', T, async () => {
+test('verifyClient is not called when an earlier check fails', T, async (t) => {
   let calls = 0;
-  const wss = await startServer({
+  const wss = await startServer(t, {
     path: '/only',
     verifyClient: () => {
       calls += 1;
@@ -89,8 +92,8 @@ test('verifyClient is not called when an earlier check fails', T, async () => {
   await stopServer(wss);
 });
 
-test('async verifyClient: cb(true) accepts; cb is called later, not synchronously required', T, async () => {
-  const wss = await startServer({
+test('async verifyClient: cb(true) accepts; cb is called later, not synchronously required', T, async (t) => {
+  const wss = await startServer(t, {
     verifyClient: (info, cb) => {
       setImmediate(() => cb(true));
     },
@@ -103,20 +106,20 @@ test('async verifyClient: cb(true) accepts; cb is called later, not synchronousl
   await stopServer(wss);
 });
 
-test('async verifyClient: cb(false) gives 401 "Unauthorized"', T, async () => {
-  const wss = await startServer({ verifyClient: (info, cb) => cb(false) });
+test('async verifyClient: cb(false) gives 401 "Unauthorized"', T, async (t) => {
+  const wss = await startServer(t, { verifyClient: (info, cb) => cb(false) });
   assert.equal(await sendRaw(wss.address().port, upgradeRequest()), R401);
   await stopServer(wss);
 });
 
-test('async verifyClient: cb(false, code) uses the status text as body', T, async () => {
-  const wss = await startServer({ verifyClient: (info, cb) => cb(false, 418) });
+test('async verifyClient: cb(false, code) uses the status text as body', T, async (t) => {
+  const wss = await startServer(t, { verifyClient: (info, cb) => cb(false, 418) });
   assert.equal(await sendRaw(wss.address().port, upgradeRequest()), rejection(418, "I'm a Teapot", "I'm a Teapot"));
   await stopServer(wss);
 });
 
-test('async verifyClient: cb(false, code, message, headers) writes them all', T, async () => {
-  const wss = await startServer({
+test('async verifyClient: cb(false, code, message, headers) writes them all', T, async (t) => {
+  const wss = await startServer(t, {
     verifyClient: (info, cb) => cb(false, 403, 'Go away', { 'X-Reason': 'banned', 'Retry-After': 60 }),
   });
   assert.equal(
@@ -126,17 +129,17 @@ test('async verifyClient: cb(false, code, message, headers) writes them all', T,
   await stopServer(wss);
 });
 
-test('async verifyClient: Content-Length counts bytes of a non-ASCII message', T, async () => {
-  const wss = await startServer({ verifyClient: (info, cb) => cb(false, 400, 'héllo ✓') });
+test('async verifyClient: Content-Length counts bytes of a non-ASCII message', T, async (t) => {
+  const wss = await startServer(t, { verifyClient: (info, cb) => cb(false, 400, 'héllo ✓') });
   const raw = await sendRaw(wss.address().port, upgradeRequest());
   const expected = Buffer.from(rejection(400, 'Bad Request', 'héllo ✓'), 'utf8').toString('latin1');
   assert.equal(raw, expected);
-  assert.match(raw, /\r\nContent-Length: 11\r\n/);
+  assert.match(raw, /\r\nContent-Length: 10\r\n/);
   await stopServer(wss);
 });
 
-test('async verifyClient: an array header value is written joined by "," as ws does', T, async () => {
-  const wss = await startServer({
+test('async verifyClient: an array header value is written joined by "," as ws does', T, async (t) => {
+  const wss = await startServer(t, {
     verifyClient: (info, cb) => cb(false, 401, 'no', { 'Set-Cookie': ['a=1', 'b=2'] }),
   });
   assert.equal(
@@ -146,9 +149,9 @@ test('async verifyClient: an array header value is written joined by "," as ws d
   await stopServer(wss);
 });
 
-test('async verifyClient: info carries the same fields as the sync form', T, async () => {
+test('async verifyClient: info carries the same fields as the sync form', T, async (t) => {
   const infos = [];
-  const wss = await startServer({
+  const wss = await startServer(t, {
     verifyClient: (info, cb) => {
       infos.push(info);
       cb(false);
@@ -163,12 +166,12 @@ test('async verifyClient: info carries the same fields as the sync form', T, asy
   await stopServer(wss);
 });
 
-test('check 9: server closed while async verifyClient was pending gives 503', T, async () => {
+test('check 9: server closed while async verifyClient was pending gives 503', T, async (t) => {
   let release;
   const pending = new Promise((resolve) => {
     release = resolve;
   });
-  const wss = await startServer({
+  const wss = await startServer(t, {
     verifyClient: (info, cb) => {
       release(cb);
     },
@@ -186,7 +189,7 @@ test('check 9: server closed while async verifyClient was pending gives 503', T,
   assert.equal(connections, 0);
 });
 
-test('verifyClient over TLS: secure is true; version 8 origin comes from Sec-WebSocket-Origin', T, async () => {
+test('verifyClient over TLS: secure is true; version 8 origin comes from Sec-WebSocket-Origin', T, async (t) => {
   const cert = readFileSync(new URL('../fixtures/tls/cert.pem', import.meta.url));
   const key = readFileSync(new URL('../fixtures/tls/key.pem', import.meta.url));
   const server = https.createServer({ cert, key });
@@ -199,8 +202,8 @@ test('verifyClient over TLS: secure is true; version 8 origin comes from Sec-Web
     },
   });
   wss.on('connection', (ws) => ws.close(1000));
-  server.listen(0, '127.0.0.1');
-  await onceEvent(server, 'listening');
+  t.after(() => stopServer(wss));
+  await startHttp(t, server);
   const base = `wss://127.0.0.1:${server.address().port}`;
   for (const protocolVersion of [13, 8]) {
     const client = new WebSocket(base, { ca: cert, origin: 'https://o.test', protocolVersion });
@@ -211,6 +214,6 @@ test('verifyClient over TLS: secure is true; version 8 origin comes from Sec-Web
     { origin: 'https://o.test', secure: true },
     { origin: 'https://o.test', secure: true },
   ]);
-  await withTimeout(new Promise((resolve) => wss.close(resolve)), 'wss.close');
+  await stopServer(wss);
   await stopHttp(server);
 });

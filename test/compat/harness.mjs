@@ -11,12 +11,17 @@ const require = createRequire(import.meta.url);
 /** The reference implementation; also the peer in mixed-pair scenarios. */
 export const reference = require('ws');
 
-/** Name of the implementation compared against ws: `COMPAT_IMPL=ws` runs ws against itself (harness check). */
-export const candidateName = process.env.COMPAT_IMPL === 'ws' ? 'ws' : 'sockwire';
+/**
+ * Name of the implementation compared against ws. `COMPAT_IMPL=ws` runs ws against itself (harness check); an
+ * absolute path loads that module instead (e.g. a deliberately broken wrapper, to prove the suite can fail).
+ */
+export const candidateName = process.env.COMPAT_IMPL || 'sockwire';
 
 /** Loads an implementation by name. Sockwire is loaded lazily so ws-vs-ws works before it is built. */
 export function loadImpl(name) {
-  return name === 'ws' ? reference : require('../../dist/cjs/index.js');
+  if (name === 'ws') return reference;
+  if (name.startsWith('/')) return require(name);
+  return require('../../dist/cjs/index.js');
 }
 
 /** Default per-scenario time limit; a hang becomes a 'TIMEOUT' entry instead of a stuck suite. */
@@ -26,13 +31,24 @@ export const SCENARIO_TIMEOUT_MS = 5000;
 export function repr(value) {
   if (Buffer.isBuffer(value)) return `buf:${bytesRepr(value)}`;
   if (value instanceof ArrayBuffer) return `ab:${bytesRepr(Buffer.from(value))}`;
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}:${bytesRepr(Buffer.from(value.buffer, value.byteOffset, value.byteLength))}`;
+  if (ArrayBuffer.isView(value))
+    return `${value.constructor.name}:${bytesRepr(Buffer.from(value.buffer, value.byteOffset, value.byteLength))}`;
   if (Array.isArray(value)) return value.map(repr);
   if (value instanceof Error) return errorRepr(value);
   if (typeof value === 'string') return `str:${value}`;
   if (typeof Blob !== 'undefined' && value instanceof Blob) return { blob: value.size, type: value.type };
   if (value === null || ['number', 'boolean', 'undefined'].includes(typeof value)) return value;
   return `<${Object.prototype.toString.call(value)}>`;
+}
+
+/** Replaces loopback port numbers (random per run) inside strings, deeply. */
+function hidePorts(value) {
+  if (typeof value === 'string') return value.replace(/(127\.0\.0\.1|localhost|\[::1\]):\d+/g, '$1:PORT');
+  if (Array.isArray(value)) return value.map(hidePorts);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hidePorts(v)]));
+  }
+  return value;
 }
 
 /** Class, message and `.code` of an error. */
@@ -59,7 +75,8 @@ export class Context {
   rec(channel, ...entry) {
     // Frozen once the scenario ends: whatever cleanup makes happen is not part of the comparison.
     if (this.frozen) return;
-    (this.log[channel] ??= []).push(entry.length === 1 ? entry[0] : entry);
+    const item = entry.length === 1 ? entry[0] : entry;
+    (this.log[channel] ??= []).push(hidePorts(item));
   }
 
   /** Registers a cleanup that runs when the scenario ends (LIFO). */
@@ -114,7 +131,10 @@ export class Context {
    * 'connection', 'headers', 'wsClientError', 'error' events into `channel`. Each accepted socket is watched into
    * `channel` too unless `watchSockets` is false; `onConnection(sock, req)` runs synchronously in the event. Resolves `{ wss, port, url, nextConnection() }`.
    */
-  async startServer(options = {}, { lib = this.impl, channel = 'server', watchSockets = true, headers = true, onConnection } = {}) {
+  async startServer(
+    options = {},
+    { lib = this.impl, channel = 'server', watchSockets = true, headers = true, onConnection } = {}
+  ) {
     const wss = new lib.WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
     const queue = [];
     const takers = [];
@@ -127,13 +147,23 @@ export class Context {
       if (takers.length > 0) takers.shift()(item);
       else queue.push(item);
     });
-    if (headers) wss.on('headers', (lines) => this.rec(channel, 'headers', lines.filter((l) => !/^sec-websocket-accept:/i.test(l))));
+    if (headers)
+      wss.on('headers', (lines) =>
+        this.rec(
+          channel,
+          'headers',
+          lines.filter((l) => !/^sec-websocket-accept:/i.test(l))
+        )
+      );
     wss.on('error', (err) => this.rec(channel, 'server-error', errorRepr(err)));
     await new Promise((resolve) => wss.on('listening', resolve));
-    this.track(() => new Promise((resolve) => {
-      for (const c of wss.clients ?? []) c.terminate();
-      wss.close(() => resolve());
-    }));
+    this.track(
+      () =>
+        new Promise((resolve) => {
+          for (const c of wss.clients ?? []) c.terminate();
+          wss.close(() => resolve());
+        })
+    );
     const { port } = wss.address();
     return {
       wss,

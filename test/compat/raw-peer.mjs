@@ -2,7 +2,18 @@
 // server that talks to the client under test. They never use a WebSocket library, so the bytes they record are
 // exactly what the implementation put on the wire.
 import { connect, createServer } from 'node:net';
-import { KEY, MASK, OP, acceptKey, closePayload, describeFrames, frame, normalizeHeaders, parseHead, splitFrames } from './wire.mjs';
+import {
+  KEY,
+  MASK,
+  OP,
+  acceptKey,
+  closePayload,
+  describeFrames,
+  frame,
+  normalizeHeaders,
+  parseHead,
+  splitFrames
+} from './wire.mjs';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
@@ -136,7 +147,8 @@ export class RawPeer {
   record() {
     const entry = { role: this.role };
     if (this.head !== null) {
-      entry.head = [this.head.start.replace(/:\d+/, ':PORT'), ...normalizeHeaders(this.head.headers, this.key)];
+      // A server peer already recorded the request head when it arrived.
+      if (this.role === 'client') entry.head = [this.head.start, ...normalizeHeaders(this.head.headers, this.key)];
       const after = this.bytes.subarray(this.headLength);
       if (this.isUpgraded()) entry.frames = describeFrames(after);
       else entry.body = after.toString('latin1');
@@ -198,8 +210,13 @@ export async function rawServer(ctx, { respond, extra = [], channel, echoClose }
       const reply =
         respond !== undefined
           ? respond(head, key)
-          : ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade',
-              `Sec-WebSocket-Accept: ${acceptKey(key)}`, ...extra].join('\r\n') + '\r\n\r\n';
+          : [
+              'HTTP/1.1 101 Switching Protocols',
+              'Upgrade: websocket',
+              'Connection: Upgrade',
+              `Sec-WebSocket-Accept: ${acceptKey(key)}`,
+              ...extra
+            ].join('\r\n') + '\r\n\r\n';
       peer.responded = reply.startsWith('HTTP/1.1 101');
       // Request head recorded now; the peer's own record (at close) adds the frames.
       ctx.rec(peer.channel, 'request', [head.start, ...normalizeHeaders(head.headers)]);

@@ -27,7 +27,7 @@ export function record(emitter, names, { until = 'close', ms = 3000 } = {}) {
     finish = resolve;
     fail = reject;
   });
-  const timer = setTimeout(() => fail(new Error(`timed out after ${ms} ms; saw ${JSON.stringify(names_(log))}`)), ms);
+  const timer = setTimeout(() => fail(new Error(`timed out after ${ms} ms; saw ${JSON.stringify(eventNames(log))}`)), ms);
   for (const name of names) {
     emitter.on(name, (...args) => {
       log.push([name, ...args]);
@@ -41,13 +41,9 @@ export function record(emitter, names, { until = 'close', ms = 3000 } = {}) {
   return { log, done };
 }
 
-function names_(log) {
-  return log.map((entry) => entry[0]);
-}
-
 /** Only the event names of a log from `record`. */
 export function eventNames(log) {
-  return names_(log);
+  return log.map((entry) => entry[0]);
 }
 
 /** Rejects after `ms` unless `promise` settles first. */

@@ -15,10 +15,10 @@ export function acceptKey(key) {
 }
 
 /**
- * Starts a TCP server on 127.0.0.1 port 0. `onSocket(socket)` runs for every connection. Every accepted socket is
- * tracked so `close()` can destroy them and let the process exit.
+ * Starts a TCP server on 127.0.0.1 port 0 (or on the Unix socket `path`). `onSocket(socket)` runs for every
+ * connection. Every accepted socket is tracked so `close()` can destroy them and let the process exit.
  */
-export async function startRawServer(onSocket) {
+export async function startRawServer(onSocket, { path } = {}) {
   const sockets = new Set();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -28,9 +28,10 @@ export async function startRawServer(onSocket) {
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    if (path) server.listen(path, resolve);
+    else server.listen(0, '127.0.0.1', resolve);
   });
-  const { port } = server.address();
+  const port = path ? undefined : server.address().port;
   return {
     server,
     port,
@@ -101,7 +102,7 @@ export function writeSwitching(socket, request, extraLines = []) {
  * Starts a raw server that completes the handshake for every connection, then calls `onOpen(peer)` where `peer`
  * is `{ socket, request, frames }` and `frames` is a FrameReader over the client's bytes.
  */
-export async function startAcceptingServer(onOpen, extraLines = () => []) {
+export async function startAcceptingServer(onOpen, extraLines = () => [], listen = {}) {
   return startRawServer(async (socket) => {
     let request;
     try {
@@ -111,7 +112,7 @@ export async function startAcceptingServer(onOpen, extraLines = () => []) {
     }
     writeSwitching(socket, request, extraLines(request));
     onOpen({ socket, request, frames: new FrameReader(socket) });
-  });
+  }, listen);
 }
 
 /**

@@ -2,6 +2,7 @@
 // bounded waits. Everything here is test-only and talks to 127.0.0.1 on port 0.
 import { once } from 'node:events';
 import net from 'node:net';
+import { after } from 'node:test';
 
 import { WebSocketServer } from './impl.mjs';
 
@@ -55,9 +56,33 @@ export function rejection(status, statusText, body, extraLines = []) {
   );
 }
 
+/** Raw client sockets still open; destroyed by `stopServer` so a failed test cannot keep a server alive. */
+const openSockets = new Set();
+
+/** Destroy every raw client socket this module opened. */
+export function destroyRawSockets() {
+  for (const socket of openSockets) socket.destroy();
+  openSockets.clear();
+}
+
+/**
+ * Make a leak fail loudly instead of hanging the run: once all tests of the file are done, the process gets a
+ * bounded grace period (unref'd, so a clean exit is not delayed) and then exits with a failure.
+ */
+export function exitGuard() {
+  after(() => {
+    setTimeout(() => {
+      process.stderr.write('server tests: handles still open after all tests; forcing exit\n');
+      process.exit(1);
+    }, WAIT_MS).unref();
+  });
+}
+
 /** Connect a raw TCP client to 127.0.0.1:port. */
 export async function connectRaw(port, host = '127.0.0.1') {
   const socket = net.connect(port, host);
+  openSockets.add(socket);
+  socket.on('close', () => openSockets.delete(socket));
   await onceEvent(socket, 'connect');
   return socket;
 }
@@ -148,21 +173,39 @@ export function maskedClose(code, reason = '') {
   return maskedFrame(0x8, payload);
 }
 
-/** Start a server in `port` mode on 127.0.0.1:0 and wait for 'listening'. */
-export async function startServer(options = {}) {
+/**
+ * Start a server in `port` mode on 127.0.0.1:0 and wait for 'listening'. The server is stopped after test `t`
+ * (also when it fails); stopping twice is harmless.
+ */
+export async function startServer(t, options = {}) {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
+  t.after(() => stopServer(wss));
   await onceEvent(wss, 'listening');
   return wss;
 }
 
-/** Terminate every tracked client and close the server; waits for the close callback. */
+const stopped = new WeakSet();
+
+/** Destroy raw sockets, terminate tracked clients and close the server; waits for the close callback once. */
 export async function stopServer(wss) {
+  destroyRawSockets();
   if (wss.clients) for (const ws of wss.clients) ws.terminate();
+  if (stopped.has(wss)) return;
+  stopped.add(wss);
   await withTimeout(new Promise((resolve) => wss.close(() => resolve())), 'wss.close');
+}
+
+/** Create an http(s) server listening on 127.0.0.1:0, closed after test `t`. */
+export async function startHttp(t, server) {
+  t.after(() => stopHttp(server));
+  server.listen(0, '127.0.0.1');
+  await onceEvent(server, 'listening');
+  return server;
 }
 
 /** Close a Node http/net server, destroying any leftover connections first. */
 export async function stopHttp(server) {
+  destroyRawSockets();
   if (typeof server.closeAllConnections === 'function') server.closeAllConnections();
   if (!server.listening) return;
   await withTimeout(new Promise((resolve) => server.close(() => resolve())), 'server.close');

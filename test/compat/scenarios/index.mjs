@@ -1,8 +1,20 @@
 // The scenario groups, in run order.
+import apiRules from './api-rules.mjs';
+import clientRole from './client-role.mjs';
+import handshake from './handshake.mjs';
+import mixed from './mixed.mjs';
+import protocolErrors from './protocol-errors.mjs';
 import serverRole from './server-role.mjs';
 
 /** Group name → scenario list. */
-export const groups = { 'server role': serverRole };
+export const groups = {
+  'server role': serverRole,
+  'client role': clientRole,
+  'protocol errors': protocolErrors,
+  handshake,
+  'mixed pairs': mixed,
+  'api rules': apiRules
+};
 
 /** Every scenario, flattened. */
 export function allScenarios() {

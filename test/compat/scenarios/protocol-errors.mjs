@@ -20,7 +20,13 @@ const serverCases = [
   ['reserved data opcode 3', [{ op: 3, payload: 'x' }]],
   ['reserved control opcode 0xB', [{ op: 0x0b, payload: 'x' }]],
   ['continuation with nothing to continue', [{ op: OP.cont, payload: 'x' }]],
-  ['new text frame inside a fragmented message', [{ op: OP.text, fin: false, payload: 'a' }, { op: OP.text, payload: 'b' }]],
+  [
+    'new text frame inside a fragmented message',
+    [
+      { op: OP.text, fin: false, payload: 'a' },
+      { op: OP.text, payload: 'b' }
+    ]
+  ],
   ['fragmented ping', [{ op: OP.ping, fin: false, payload: 'x' }]],
   ['ping payload of 126 bytes', [{ op: OP.ping, payload: long(126) }]],
   ['close payload of 1 byte', [{ op: OP.close, payload: Buffer.from([0x03]) }]],
@@ -36,11 +42,23 @@ const serverCases = [
   ['overlong UTF-8 encoding in text', [{ op: OP.text, payload: Buffer.from([0xc0, 0xaf]) }]],
   ['UTF-16 surrogate encoded in text', [{ op: OP.text, payload: Buffer.from([0xed, 0xa0, 0x80]) }]],
   ['maxPayload 10 exceeded by one frame', [{ op: OP.binary, payload: long(11) }], { maxPayload: 10 }],
-  ['maxPayload 10 exceeded across fragments', [
-    { op: OP.binary, fin: false, payload: long(6) }, { op: OP.cont, payload: long(6) }], { maxPayload: 10 }],
-  ['maxFragments 2 exceeded', [
-    { op: OP.text, fin: false, payload: 'a' }, { op: OP.cont, fin: false, payload: 'b' }, { op: OP.cont, payload: 'c' }],
-  { maxFragments: 2 }]
+  [
+    'maxPayload 10 exceeded across fragments',
+    [
+      { op: OP.binary, fin: false, payload: long(6) },
+      { op: OP.cont, payload: long(6) }
+    ],
+    { maxPayload: 10 }
+  ],
+  [
+    'maxFragments 2 exceeded',
+    [
+      { op: OP.text, fin: false, payload: 'a' },
+      { op: OP.cont, fin: false, payload: 'b' },
+      { op: OP.cont, payload: 'c' }
+    ],
+    { maxFragments: 2 }
+  ]
 ];
 
 /** Runs one server-side violation: send, then wait for both ends to finish. */

@@ -158,7 +158,10 @@ export default [
     async run(ctx) {
       const { conn, done } = await openServer(ctx);
       const sock = conn.sock;
-      const cb = (label) => (...args) => ctx.rec('cb', label, args.map(repr));
+      const cb =
+        (label) =>
+        (...args) =>
+          ctx.rec('cb', label, args.map(repr));
       sock.send('one', cb('one'));
       sock.send(Buffer.from('two'), cb('two'));
       sock.ping('three', false, cb('three'));
@@ -200,6 +203,36 @@ export default [
       peer.send(bytes.subarray(3));
       await peer.waitFrames(1);
       peer.sendClose(1000);
+      await done();
+    }
+  },
+  ...[true, false].map((allowSynchronousEvents) => ({
+    name: `server: allowSynchronousEvents ${allowSynchronousEvents}, two messages in one TCP chunk vs microtasks`,
+    async run(ctx) {
+      const { peer, done } = await openServer(ctx, { allowSynchronousEvents }, {}, (sock) =>
+        sock.on('message', (data) => queueMicrotask(() => ctx.rec('server', 'microtask after', repr(data))))
+      );
+      peer.send(
+        Buffer.concat([
+          frame({ op: OP.text, payload: 'm1', mask: true }),
+          frame({ op: OP.text, payload: 'm2', mask: true }),
+          frame({ op: OP.close, payload: Buffer.from([0x03, 0xe8]), mask: true })
+        ])
+      );
+      await done();
+    }
+  })),
+  {
+    name: 'server rejects: maxBufferedChunks 3 passed while a 100-byte frame trickles in',
+    async run(ctx) {
+      const { peer, done } = await openServer(ctx, { maxBufferedChunks: 3 });
+      const bytes = frame({ op: OP.binary, payload: Buffer.alloc(100, 3), mask: true });
+      // Header and mask first, then the payload in 10-byte writes spaced out so each is its own TCP chunk.
+      peer.send(bytes.subarray(0, 6));
+      for (let at = 6; at < bytes.length && !peer.isClosed; at += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        peer.send(bytes.subarray(at, at + 10));
+      }
       await done();
     }
   }
