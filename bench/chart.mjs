@@ -23,10 +23,13 @@ export function renderChart(results) {
   const barH = 15;
   const gap = 4;
   const parts = [];
-  let y = 48;
+  let y = 66;
   for (const s of results.summary) {
     const peers = ORDER.filter((p) => p in s.medians);
-    const max = Math.max(...peers.map((p) => s.medians[p] ?? 0), 1e-9);
+    const t = s.targets?.[0];
+    const goal = t && s.medians[t.vs] ? s.medians[t.vs] * t.ratio : null;
+    const max = Math.max(...peers.map((p) => s.medians[p] ?? 0), goal ?? 0, 1e-9);
+    const top = y + 8;
     const note = s.better === 'lower' ? ' — lower is better' : '';
     parts.push(`<text x="10" y="${y}" class="t">${esc(s.title)} (${esc(s.unit)}${note})</text>`);
     y += 8;
@@ -41,7 +44,13 @@ export function renderChart(results) {
       );
       y += barH + gap;
     }
-    y += 22;
+    if (goal != null) {
+      // Dashed line: where sockwire's bar has to reach (or stay under) to meet the issue's target.
+      const x = (labelW + (goal / max) * barMax).toFixed(1);
+      parts.push(`<line x1="${x}" x2="${x}" y1="${top - 3}" y2="${y}" stroke="#222" stroke-dasharray="4 3"/>`,
+        `<text x="${x}" y="${y + 9}" class="g" text-anchor="middle">target ${esc(t.text)}</text>`);
+    }
+    y += 26;
   }
   const m = results.meta;
   const head =
@@ -50,7 +59,7 @@ export function renderChart(results) {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}">\n` +
     `<style>text{font-family:sans-serif;fill:#222}.h{font-size:15px;font-weight:bold}.s{font-size:11px;fill:#555}` +
-    `.t{font-size:13px;font-weight:bold}.l,.v{font-size:11px}</style>\n` +
+    `.t{font-size:13px;font-weight:bold}.l,.v{font-size:11px}.g{font-size:9px;fill:#444}</style>\n` +
     `<rect width="100%" height="100%" fill="#fff"/>\n${head}\n${parts.join('\n')}\n</svg>\n`
   );
 }

@@ -1,10 +1,12 @@
 // Client-side load: N WebSocket clients of one library, each keeping D binary messages of S bytes in flight
 // against an echo server (bench/wsecho.c, which is far faster than any Node client, so the client is measured).
-// `node client-load.mjs IMPL PORT CONNS SIZE DURATION_S WARMUP_S [DEPTH]` prints one key=value line like wsload.
+// `node client-load.mjs IMPL PORT CONNS SIZE DURATION_S WARMUP_S [DEPTH] [SERVER_PID]` prints one key=value
+// line like wsload (with srv_cpu and sys_busy when the server pid is given, so the runner can spot noisy runs).
 // Every echo is compared byte for byte with what was sent; a mismatch or an early close counts as an error.
+import { readFileSync } from 'node:fs';
 import { loadImpl } from '../servers/impls.mjs';
 
-const [impl, portArg, connsArg, sizeArg, durArg, warmArg, depthArg] = process.argv.slice(2);
+const [impl, portArg, connsArg, sizeArg, durArg, warmArg, depthArg, serverPidArg] = process.argv.slice(2);
 const port = Number(portArg);
 const conns = Number(connsArg);
 const size = Number(sizeArg);
@@ -39,11 +41,30 @@ function onError() {
   errors++;
 }
 
-function report(secs, count, cpuMicros) {
+/** Jiffies: all CPUs busy, and the server's user+system (fields 14 and 15 of /proc/PID/stat). */
+function sample() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  let srv = null;
+  if (serverPidArg) {
+    const st = readFileSync(`/proc/${serverPidArg}/stat`, 'utf8');
+    const rest = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    srv = Number(rest[11]) + Number(rest[12]);
+  }
+  return { busy: f.reduce((a, b) => a + b, 0) - f[3] - (f[4] || 0), srv };
+}
+const HZ = 100; // USER_HZ on Linux
+
+function report(secs, count, cpuMicros, s0) {
+  let extra = '';
+  if (s0) {
+    const s1 = sample();
+    extra = `sys_busy=${(((s1.busy - s0.busy) / HZ / secs) * 100).toFixed(1)} `;
+    if (s0.srv !== null) extra += `srv_cpu=${(((s1.srv - s0.srv) / HZ / secs) * 100).toFixed(1)} `;
+  }
   const line =
     `mode=client impl=${impl} conns=${conns} open=${opened} size=${size} depth=${depth} secs=${secs.toFixed(3)} ` +
     `msgs=${count} msgs_per_s=${(count / secs).toFixed(0)} MiB_per_s=${((count * size) / secs / 1048576).toFixed(2)} ` +
-    `cli_cpu=${((cpuMicros / 1e6 / secs) * 100).toFixed(1)} errors=${errors}`;
+    `cli_cpu=${((cpuMicros / 1e6 / secs) * 100).toFixed(1)} ${extra}errors=${errors}`;
   process.stdout.write(line + '\n');
 }
 
@@ -62,10 +83,11 @@ function start() {
     const m0 = msgs;
     const t0 = process.hrtime.bigint();
     const c0 = process.cpuUsage();
+    const s0 = sample();
     setTimeout(() => {
       const secs = Number(process.hrtime.bigint() - t0) / 1e9;
       const cpu = process.cpuUsage(c0);
-      report(secs, msgs - m0, cpu.user + cpu.system);
+      report(secs, msgs - m0, cpu.user + cpu.system, s0);
       finish(0);
     }, duration * 1000);
   }, warmup * 1000);

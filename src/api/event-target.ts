@@ -5,6 +5,7 @@
  * Only the four WebSocket events take part (WHATWG HTML §9.3 "The WebSocket interface"); every listener is stored
  * as an emitter listener wrapping the user's handler, so `listenerCount()` and ordering stay those of the emitter.
  */
+import type { Blob, Buffer } from 'node:buffer';
 import type { EventEmitter } from 'node:events';
 
 /**
@@ -57,15 +58,18 @@ export class Event {
 }
 makeEnumerable(Event.prototype, ['target', 'type']);
 
+/** A message payload as listeners see it: text as a string, binary data in the form `binaryType` selects. */
+export type MessageEventData = string | Buffer | ArrayBuffer | Buffer[] | Blob;
+
 /** Options of {@link MessageEvent}. */
 export interface MessageEventInit {
   /** The message payload. */
-  data?: unknown;
+  data?: MessageEventData;
 }
 
 /** The event of a received message: `data` is a string for text, the binary form chosen by `binaryType` otherwise. */
 export class MessageEvent extends Event {
-  /** @internal */ readonly [kData]: unknown;
+  /** @internal */ readonly [kData]: MessageEventData;
 
   /**
    * @param type - the event name
@@ -73,11 +77,12 @@ export class MessageEvent extends Event {
    */
   constructor(type: string, options: MessageEventInit = {}) {
     super(type);
-    this[kData] = options.data === undefined ? null : options.data;
+    // ws stores null when no data is given; dispatched events always carry data, so the type leaves null out.
+    this[kData] = options.data === undefined ? (null as unknown as MessageEventData) : options.data;
   }
 
-  /** The message payload. */
-  get data(): unknown {
+  /** The message payload (`null` only on an event constructed without data). */
+  get data(): MessageEventData {
     return this[kData];
   }
 }
@@ -218,7 +223,11 @@ function createWrapper(target: EmitterLike, type: string, handler: unknown): ((.
     case 'message':
       // Text arrives as a Buffer with isBinary false; DOM listeners get a string (WHATWG HTML §9.3.4).
       return (data, isBinary) =>
-        dispatch(handler, target, new MessageEvent('message', { data: isBinary ? data : String(data) }));
+        dispatch(
+          handler,
+          target,
+          new MessageEvent('message', { data: isBinary ? (data as MessageEventData) : String(data) })
+        );
     case 'error':
       return (error) => {
         const message: unknown =

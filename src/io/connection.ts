@@ -133,6 +133,7 @@ export class Connection implements ReaderSink, SessionHost {
   stopReading(): void {
     if (this.readingStopped) return;
     this.readingStopped = true;
+    this.reader.stop();
     // Keep draining the socket so the peer's FIN is seen, but ignore the bytes.
     this.socket.removeListener('data', socketOnData);
     process.nextTick(resumeSocket, this.socket);
@@ -156,7 +157,11 @@ export class Connection implements ReaderSink, SessionHost {
 
   // ---- socket events ----------------------------------------------------------------------------------------
   receive(chunk: Buffer): void {
+    // One write per read: replies sent from 'message' handlers (echo, pongs, close echoes) are batched.
+    const sender = this.sender;
+    sender.beginBatch();
     this.reader.receive(chunk);
+    sender.endBatch();
     if (this.reader.parked && this.reader.pendingBytes > PARKED_INPUT_LIMIT && !this.inputPausedByUs) {
       this.inputPausedByUs = true;
       this.socket.pause();

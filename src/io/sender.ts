@@ -39,6 +39,9 @@ interface DeflateLike extends Compressor {
 
 const PERMESSAGE_DEFLATE = 'permessage-deflate';
 
+/** Frames up to this size are copied into the batch; bigger ones are written as they are. */
+const BATCH_FRAME_LIMIT = 1024;
+
 /** The frame writer behind `WebSocket`; exported to users as ws's `Sender`. */
 export class FrameSender {
   /** Bytes accepted but waiting for compression or a Blob read (part of `bufferedAmount`). */
@@ -51,6 +54,11 @@ export class FrameSender {
   private compressCurrent = false;
   private busy = false;
   private readonly queue: Array<() => void> = [];
+  // Small frames written while a batch is open (one socket read's worth of replies) leave in one write.
+  private batching = false;
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private batchCallbacks: WriteCallback[] | null = null;
 
   constructor(socket: Duplex, extensions?: ExtensionMap, generateMask?: (mask: Buffer) => void) {
     this.socket = socket;
@@ -218,8 +226,43 @@ export class FrameSender {
     this.busy = false;
   }
 
-  /** Header and payload inside one cork: one `writev`. */
+  /** Collect small frames until {@link endBatch} instead of writing each one. */
+  beginBatch(): void {
+    this.batching = true;
+  }
+
+  /** Write everything collected since {@link beginBatch} as one buffer. */
+  endBatch(): void {
+    this.batching = false;
+    this.flushBatch();
+  }
+
+  private flushBatch(): void {
+    const count = this.batch.length;
+    if (count === 0) return;
+    const data = count === 1 ? this.batch[0] : Buffer.concat(this.batch, this.batchBytes);
+    const callbacks = this.batchCallbacks;
+    this._bufferedBytes -= this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    this.batchCallbacks = null;
+    if (callbacks === null) this.socket.write(data);
+    else this.socket.write(data, (error?: Error | null) => {
+      for (const callback of callbacks) callback(error);
+    });
+  }
+
+  /** Header and payload inside one cork: one `writev`. Small frames join the open batch. */
   private writeFrames(frames: Buffer[], callback?: WriteCallback): void {
+    if (this.batching && frames.length === 1 && frames[0].length <= BATCH_FRAME_LIMIT) {
+      const frame = frames[0];
+      this.batch.push(frame);
+      this.batchBytes += frame.length;
+      this._bufferedBytes += frame.length;
+      if (callback !== undefined) (this.batchCallbacks ??= []).push(callback);
+      return;
+    }
+    this.flushBatch();
     const socket = this.socket;
     if (frames.length === 1) {
       socket.write(frames[0], callback);

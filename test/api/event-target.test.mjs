@@ -323,6 +323,22 @@ for (const target of targets) {
     assert.deepEqual(calls, ['f']);
   });
 
+  test(`${name}: addEventListener and removeEventListener are enumerable prototype methods`, T, async () => {
+    await withPair(
+      target,
+      () => {},
+      async (ws) => {
+        for (const key of ['addEventListener', 'removeEventListener']) {
+          assert.equal(Object.hasOwn(ws, key), false, key);
+          const d = Object.getOwnPropertyDescriptor(target.WebSocket.prototype, key);
+          assert.equal(typeof d.value, 'function', key);
+          assert.equal(d.enumerable, true, key);
+        }
+        await once(ws, 'open');
+      }
+    );
+  });
+
   test(`${name}: on* attributes are enumerable accessors; setting replaces, non-functions remove`, T, async () => {
     const calls = [];
     const onConnection = (peer) => {

@@ -47,7 +47,7 @@ async function roundTrip(client, text) {
   return data.toString();
 }
 
-test('port mode, no clients: close(cb) calls cb with no error and emits close once', T, async (t) => {
+test('port mode, no clients: close(cb) calls cb without an error and emits close once', T, async (t) => {
   const wss = await startServer(t);
   let closeEvents = 0;
   wss.on('close', (...args) => {
@@ -68,76 +68,114 @@ test('port mode: close() stops accepting new connections', T, async (t) => {
   assert.equal(err.code, 'ECONNREFUSED');
 });
 
-test("port mode: existing clients stay open; 'close' waits until the last one is gone", T, async (t) => {
-  const wss = await startServer(t);
-  const { client, ws } = await connectPair(t, wss, wss.address().port);
-  const order = [];
-  wss.on('close', () => order.push('wss close'));
-  const closing = new Promise((resolve) =>
-    wss.close((err) => {
-      order.push('cb');
-      resolve(err);
-    }),
+/** A WebSocketServer in `mode`, listening on loopback; returns the server and the port to connect to. */
+async function serverIn(t, mode, options = {}) {
+  if (mode === 'port') {
+    const wss = await startServer(t, options);
+    return { wss, port: wss.address().port };
+  }
+  const server = http.createServer();
+  const wss = new WebSocketServer(mode === 'server' ? { server, ...options } : { noServer: true, ...options });
+  if (mode === 'noServer') {
+    server.on('upgrade', (req, socket, head) =>
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)),
+    );
+  }
+  t.after(() => stopServer(wss));
+  await startHttp(t, server);
+  return { wss, port: server.address().port, server };
+}
+
+for (const mode of ['port', 'server', 'noServer']) {
+  test(
+    `${mode} mode: existing clients stay open; 'close' waits until the last tracked client is gone`,
+    T,
+    async (t) => {
+      const { wss, port } = await serverIn(t, mode);
+      const { client, ws } = await connectPair(t, wss, port);
+      const order = [];
+      wss.on('close', () => order.push('close'));
+      const closing = new Promise((resolve) =>
+        wss.close((...args) => {
+          order.push('cb');
+          resolve(args[0]);
+        }),
+      );
+      // Two round trips (several ticks and I/O turns): the client is still served and nothing has closed yet.
+      assert.equal(await roundTrip(client, 'still here'), 'still here');
+      assert.equal(await roundTrip(client, 'and here'), 'and here');
+      assert.equal(ws.readyState, WebSocket.OPEN);
+      assert.equal(client.readyState, WebSocket.OPEN);
+      assert.equal(wss.clients.has(ws), true);
+      assert.deepEqual(order, []);
+      client.close(1000);
+      assert.equal(await withTimeout(closing, 'close callback'), undefined);
+      assert.deepEqual(order, ['close', 'cb']);
+    },
   );
-  // The internal server still holds the upgraded connection, so nothing has closed yet.
-  assert.equal(await roundTrip(client, 'still here'), 'still here');
-  assert.equal(ws.readyState, WebSocket.OPEN);
-  assert.equal(client.readyState, WebSocket.OPEN);
-  assert.equal(wss.clients.has(ws), true);
-  assert.deepEqual(order, []);
+}
+
+for (const mode of ['server', 'noServer']) {
+  test(
+    `${mode} mode, clientTracking false: 'close' is emitted asynchronously without waiting for clients`,
+    T,
+    async (t) => {
+      const { wss, port } = await serverIn(t, mode, { clientTracking: false });
+      const { client, ws } = await connectPair(t, wss, port);
+      let emitted = 0;
+      wss.on('close', () => {
+        emitted += 1;
+      });
+      const closing = closeWith(wss);
+      assert.equal(emitted, 0, "'close' must not be emitted synchronously");
+      assert.equal((await closing)[0], undefined);
+      assert.equal(emitted, 1);
+      assert.equal(await roundTrip(client, 'alive'), 'alive');
+      assert.equal(ws.readyState, WebSocket.OPEN);
+      client.terminate();
+      await onceEvent(ws, 'close');
+    },
+  );
+}
+
+test("port mode, clientTracking false: 'close' still waits for the internal server's connections", T, async (t) => {
+  const { wss, port } = await serverIn(t, 'port', { clientTracking: false });
+  const { client } = await connectPair(t, wss, port);
+  let emitted = 0;
+  wss.on('close', () => {
+    emitted += 1;
+  });
+  const closing = closeWith(wss);
+  assert.equal(await roundTrip(client, 'alive'), 'alive');
+  assert.equal(emitted, 0);
   client.close(1000);
-  assert.equal(await withTimeout(closing, 'close callback'), undefined);
-  assert.ok(order.includes('wss close'));
-  assert.ok(order.includes('cb'));
+  assert.equal((await closing)[0], undefined);
+  assert.equal(emitted, 1);
 });
 
-test("server mode: close() emits 'close' asynchronously, leaves the http server and clients alone", T, async (t) => {
+test('server mode: close() removes its listeners and leaves the http server listening', T, async (t) => {
   const server = http.createServer((req, res) => res.end('app'));
-  const before = {
+  const count = () => ({
     upgrade: server.listenerCount('upgrade'),
     listening: server.listenerCount('listening'),
     error: server.listenerCount('error'),
-  };
+  });
+  const before = count();
   const wss = new WebSocketServer({ server });
   t.after(() => stopServer(wss));
   await startHttp(t, server);
-  const { client, ws } = await connectPair(t, wss, server.address().port);
-  let emitted = 0;
-  wss.on('close', () => {
-    emitted += 1;
-  });
-  const closing = closeWith(wss);
-  assert.equal(emitted, 0, "'close' must not be emitted synchronously");
-  assert.deepEqual(await closing, [undefined]);
-  assert.equal(emitted, 1);
-  // Clients are untouched and the http server keeps listening without our listeners.
-  assert.equal(await roundTrip(client, 'alive'), 'alive');
-  assert.equal(ws.readyState, WebSocket.OPEN);
+  assert.equal(count().upgrade, before.upgrade + 1);
+  await closeWith(wss);
+  assert.deepEqual(count(), before);
   assert.equal(server.listening, true);
-  assert.deepEqual(
-    {
-      upgrade: server.listenerCount('upgrade'),
-      listening: server.listenerCount('listening'),
-      error: server.listenerCount('error'),
-    },
-    before,
-  );
-  client.terminate();
-  await onceEvent(ws, 'close');
+  const raw = await sendRaw(server.address().port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.ok(raw.endsWith('\r\n\r\napp'));
   await stopHttp(server);
 });
 
-test("noServer mode: close() emits 'close' asynchronously; later handleUpgrade answers 503", T, async (t) => {
+test('noServer mode: handleUpgrade after close() answers 503', T, async (t) => {
   const wss = new WebSocketServer({ noServer: true });
-  let emitted = 0;
-  wss.on('close', () => {
-    emitted += 1;
-  });
-  const closing = closeWith(wss);
-  assert.equal(emitted, 0);
-  assert.deepEqual(await closing, [undefined]);
-  assert.equal(emitted, 1);
-
+  await closeWith(wss);
   const server = http.createServer();
   server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, () => assert.fail('upgraded')));
   await startHttp(t, server);
@@ -145,23 +183,6 @@ test("noServer mode: close() emits 'close' asynchronously; later handleUpgrade a
     await sendRaw(server.address().port, upgradeRequest()),
     rejection(503, 'Service Unavailable', 'Service Unavailable'),
   );
-  await stopHttp(server);
-});
-
-test('noServer mode: existing clients stay open after close()', T, async (t) => {
-  const wss = new WebSocketServer({ noServer: true });
-  const server = http.createServer();
-  server.on('upgrade', (req, socket, head) =>
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)),
-  );
-  t.after(() => stopServer(wss));
-  await startHttp(t, server);
-  const { client, ws } = await connectPair(t, wss, server.address().port);
-  await closeWith(wss);
-  assert.equal(await roundTrip(client, 'ok'), 'ok');
-  assert.equal(ws.readyState, WebSocket.OPEN);
-  client.terminate();
-  await onceEvent(ws, 'close');
   await stopHttp(server);
 });
 
@@ -177,7 +198,7 @@ for (const mode of ['port', 'server', 'noServer']) {
     } else {
       wss = new WebSocketServer({ noServer: true });
     }
-    assert.deepEqual(await closeWith(wss), [undefined]);
+    assert.equal((await closeWith(wss))[0], undefined);
     const [err] = await closeWith(wss);
     assert.ok(err instanceof Error);
     assert.equal(err.message, 'The server is not running');

@@ -211,3 +211,22 @@ test('WebSocket option: accepted connections are instances of the given subclass
   socket.destroy();
   await stopServer(wss);
 });
+
+test("callback is ignored in server and noServer modes (it is not a 'listening' listener there)", T, async (t) => {
+  let calls = 0;
+  const callback = () => {
+    calls += 1;
+  };
+  const server = http.createServer();
+  const attached = new WebSocketServer({ server }, callback);
+  t.after(() => stopServer(attached));
+  const listening = onceEvent(attached, 'listening');
+  await startHttp(t, server);
+  await listening;
+  const detached = new WebSocketServer({ noServer: true }, callback);
+  assert.equal(detached.listenerCount('listening'), 0);
+  detached.emit('listening');
+  assert.equal(calls, 0);
+  await stopServer(attached);
+  await stopHttp(server);
+});

@@ -215,14 +215,29 @@ test('checks run in the documented order: the first failing check decides the re
     [{ path: '/no', headers: { ...all, Upgrade: 'websocket' } }, R400_KEY],
     [{ path: '/no', headers: { ...all, Upgrade: 'websocket', 'Sec-WebSocket-Key': KEY } }, R400_VERSION],
     [
-      { path: '/no', headers: { ...all, Upgrade: 'websocket', 'Sec-WebSocket-Key': KEY, 'Sec-WebSocket-Version': '13' } },
+      {
+        path: '/no',
+        headers: { ...all, Upgrade: 'websocket', 'Sec-WebSocket-Key': KEY, 'Sec-WebSocket-Version': '13' },
+      },
       R400_PATH,
     ],
-    [{ path: '/ok', headers: { ...all, Upgrade: 'websocket', 'Sec-WebSocket-Key': KEY, 'Sec-WebSocket-Version': '13' } }, R400_PROTOCOL],
     [
       {
         path: '/ok',
-        headers: { ...all, Upgrade: 'websocket', 'Sec-WebSocket-Key': KEY, 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Protocol': 'a' },
+        headers: { ...all, Upgrade: 'websocket', 'Sec-WebSocket-Key': KEY, 'Sec-WebSocket-Version': '13' },
+      },
+      R400_PROTOCOL,
+    ],
+    [
+      {
+        path: '/ok',
+        headers: {
+          ...all,
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Key': KEY,
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Protocol': 'a',
+        },
       },
       R400_EXTENSIONS,
     ],

@@ -59,20 +59,24 @@ test("server mode: attaches to 'upgrade', forwards 'listening' (no args) and acc
   await stopHttp(server);
 });
 
-test("server mode: the http server's 'error' is re-emitted on the WebSocketServer with the same object", T, async (t) => {
-  const blocker = net.createServer();
-  await startHttp(t, blocker);
-  const server = http.createServer();
-  const wss = new WebSocketServer({ server });
-  t.after(() => stopServer(wss));
-  const forwarded = onceEvent(wss, 'error');
-  const own = onceEvent(server, 'error');
-  server.listen(blocker.address().port, '127.0.0.1');
-  const [[wssErr], [serverErr]] = await Promise.all([forwarded, own]);
-  assert.equal(wssErr, serverErr);
-  assert.equal(wssErr.code, 'EADDRINUSE');
-  await stopServer(wss);
-});
+test(
+  "server mode: the http server's 'error' is re-emitted on the WebSocketServer with the same object",
+  T,
+  async (t) => {
+    const blocker = net.createServer();
+    await startHttp(t, blocker);
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server });
+    t.after(() => stopServer(wss));
+    const forwarded = onceEvent(wss, 'error');
+    const own = onceEvent(server, 'error');
+    server.listen(blocker.address().port, '127.0.0.1');
+    const [[wssErr], [serverErr]] = await Promise.all([forwarded, own]);
+    assert.equal(wssErr, serverErr);
+    assert.equal(wssErr.code, 'EADDRINUSE');
+    await stopServer(wss);
+  },
+);
 
 test('server mode: plain HTTP requests stay with the application handler', T, async (t) => {
   const server = http.createServer((req, res) => res.end('app'));
@@ -327,7 +331,10 @@ test("'wsClientError' in noServer mode is emitted from handleUpgrade", T, async 
   });
   server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, () => assert.fail('upgraded')));
   await startHttp(t, server);
-  const raw = await sendRaw(server.address().port, upgradeRequest({ path: '/z', headers: { 'Sec-WebSocket-Version': '1' } }));
+  const raw = await sendRaw(
+    server.address().port,
+    upgradeRequest({ path: '/z', headers: { 'Sec-WebSocket-Version': '1' } }),
+  );
   assert.equal(raw, '');
   assert.deepEqual(seen, [['Missing or invalid Sec-WebSocket-Version header', '/z']]);
   await stopServer(wss);

@@ -470,3 +470,16 @@ test('binary-data helpers: concat cuts or copies as asked; toArrayBuffer avoids 
   assert.equal(NOOP(), undefined);
   assert.equal(EMPTY_BUFFER.length, 0);
 });
+
+test('SPEC §10: fragmented text fails at the first fragment that breaks UTF-8, before the final fragment arrives', async () => {
+  for (const first of ['01 01 ff', '01 02 41 c0', '01 01 e2 00 01 28', '01 03 ed a0 80', '01 01 f4 00 01 90']) {
+    const { events, reader } = runReader([hex(first)], CLIENT);
+    assert.deepEqual(events, [frameError('WS_ERR_INVALID_UTF8', 1007, 'invalid UTF-8 sequence', 'Error')], first);
+    assert.equal(reader.finished, true);
+    // ws waits for the final fragment: nothing yet.
+    assert.deepEqual(await runReceiver(WsReceiver, [hex(first)], CLIENT), [], `ws on ${first}`);
+  }
+  // A valid prefix keeps going; a code point split across three fragments is accepted.
+  const { events } = runReader([hex('01 01 f0 00 02 9f 92 00 00 80 01 a9')], CLIENT);
+  assert.deepEqual(events, ['message:text:f09f92a9']);
+});

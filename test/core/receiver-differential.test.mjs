@@ -162,8 +162,12 @@ test(`${STREAMS} seeded streams give the same events, errors and codes in ws and
       // SPEC §10: we stop at the first bad fragment; ws goes on until the final one.
       tally.early++;
       assert.deepEqual(ws.slice(0, ours.length - 1), ours.slice(0, -1), `events before the early failure: ${label}`);
-      if (kind === 'early')
+      if (kind === 'early') {
         assert.equal(ws[ws.length - 1].split(':').slice(0, 4).join(':'), 'error:Error:WS_ERR_INVALID_UTF8:1007', label);
+        // ws still reported the ping sent after the bad fragment; we had stopped before it.
+        assert.equal(ws[ws.length - 2], `ping:${Buffer.from('between').toString('hex')}`, label);
+        assert.equal(ours.length, ws.length - 1, label);
+      }
     } else {
       assert.equal(kind === 'early', false, `the early-UTF-8 case was not detected: ${label}`);
       assert.deepEqual(ours, ws, label);

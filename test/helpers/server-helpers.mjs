@@ -159,7 +159,10 @@ const FIXED_MASK = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
 export function maskedFrame(opcode, payload, fin = true) {
   const data = Buffer.from(payload);
   const first = (fin ? 0x80 : 0) | opcode;
-  const header = data.length < 126 ? Buffer.from([first, 0x80 | data.length]) : Buffer.from([first, 0x80 | 126, data.length >> 8, data.length & 0xff]);
+  const header =
+    data.length < 126
+      ? Buffer.from([first, 0x80 | data.length])
+      : Buffer.from([first, 0x80 | 126, data.length >> 8, data.length & 0xff]);
   const masked = Buffer.alloc(data.length);
   for (let i = 0; i < data.length; i++) masked[i] = data[i] ^ FIXED_MASK[i & 3];
   return Buffer.concat([header, FIXED_MASK, masked]);
