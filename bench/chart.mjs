@@ -50,7 +50,7 @@ export function renderChart(results) {
       parts.push(`<line x1="${x}" x2="${x}" y1="${top - 3}" y2="${y}" stroke="#222" stroke-dasharray="4 3"/>`,
         `<text x="${x}" y="${y + 9}" class="g" text-anchor="middle">target ${esc(t.text)}</text>`);
     }
-    y += 26;
+    y += 30;
   }
   const m = results.meta;
   const head =
