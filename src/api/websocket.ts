@@ -17,6 +17,7 @@ import { LIMIT_DEFAULTS, resolveLimits, type ClientOptions, type ConnectionLimit
 import { addEventListener, removeEventListener, defineEventHandlerAttributes, kWasClean } from './event-target';
 
 const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
+const NO_EXTENSIONS: ExtensionMap = Object.freeze({});
 
 /** Options `setSocket` takes (what the server or the client handshake resolved). */
 export interface SocketOptions extends ConnectionLimits {
@@ -41,7 +42,8 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   /** @internal */ _req: ClientRequest | null = null;
   /** @internal */ _isServer: boolean;
   /** @internal */ _protocol = '';
-  /** @internal */ _extensions: ExtensionMap = {};
+  /** @internal Negotiated extensions; a shared empty object until one is negotiated. */
+  _extensions: ExtensionMap = NO_EXTENSIONS;
   /** @internal */ _url = '';
   /** @internal */ _redirects = 0;
   /** @internal */ _paused = false;
@@ -51,14 +53,15 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   private _binaryType: BinaryType = 'nodebuffer';
   private _bufferedAmountWithoutSocket = 0;
   private _closeEmitted = false;
-  private _limits: Required<ConnectionLimits>;
+  /** The options this socket was created with (a reference, not a copy: one object per server). */
+  private _options: ConnectionLimits;
 
   /** Client: connect to `address`. Server side: `new WebSocket(null, undefined, options)` then `setSocket`. */
   constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
     super();
     if (address === null) {
       this._isServer = true;
-      this._limits = resolveLimits((options ?? {}) as ConnectionLimits, LIMIT_DEFAULTS);
+      this._options = (options ?? LIMIT_DEFAULTS) as ConnectionLimits;
       return;
     }
     this._isServer = false;
@@ -69,7 +72,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
       options = protocols;
       protocolList = [];
     } else protocolList = [protocols];
-    this._limits = resolveLimits(options ?? {}, LIMIT_DEFAULTS);
+    this._options = options ?? LIMIT_DEFAULTS;
     connectClient(this, address, protocolList, (options ?? {}) as HandshakeOptions);
   }
 
@@ -126,8 +129,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
    * @internal
    */
   setSocket(socket: Duplex, head: Buffer, options: SocketOptions): void {
-    const limits = resolveLimits(options, this._limits);
-    this._limits = limits;
+    const limits = resolveLimits(options, this._resolvedLimits);
     this._socket = socket;
     this._connection = new Connection(
       socket,
@@ -285,7 +287,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
 
   /** @internal Limits resolved for this socket (used by the client handshake). */
   get _resolvedLimits(): Required<ConnectionLimits> {
-    return this._limits;
+    return resolveLimits(this._options, LIMIT_DEFAULTS);
   }
 
   private _sendAfterClose(data: SendData | number, cb?: SendCallback): void {

@@ -32,11 +32,9 @@ export interface ParsedCommandLine {
 
 /** Node's parseArgs failures carry codes like ERR_PARSE_ARGS_UNKNOWN_OPTION; anything else is a real bug. */
 function isParseArgsError(error: unknown): error is Error & { code: string } {
-  return (
-    error instanceof Error &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    (error as { code: string }).code.startsWith('ERR_PARSE_ARGS_')
-  );
+  if (!(error instanceof Error)) return false;
+  const code: unknown = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
 /**

@@ -65,9 +65,7 @@ interface Member {
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 function codePointLength(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
+  return Array.from(text).length;
 }
 
 /** A cleaned nickname: one line, single spaces, no control characters; empty if nothing usable is left. */

@@ -82,7 +82,7 @@ interface ConnectSettings {
 
 /** Accept `host:port/path` like wscat does, by assuming `ws://` when no scheme is given. */
 function normaliseUrl(text: string): string {
-  return /^[a-z][a-z0-9+.-]*:/i.test(text) && text.includes(':/') ? text : `ws://${text}`;
+  return text.includes('://') || text.startsWith('ws+unix:') ? text : `ws://${text}`;
 }
 
 /** `Name: value` → [name, value]; anything else is a usage error. */

@@ -55,6 +55,9 @@ const enum State {
   Done
 }
 
+/** Holds the current key while unmasking (synchronous, so one per process is enough). */
+const MASK_SCRATCH = Buffer.alloc(4);
+
 /** 2^53 − 1 splits into a high 32-bit word of at most 2^21 − 1. */
 const MAX_HIGH_WORD = 0x1fffff;
 
@@ -81,7 +84,8 @@ export class MessageReader {
   private opcode = 0;
   private masked = false;
   private payloadLength = 0;
-  private readonly maskKey = Buffer.alloc(4);
+  /** The frame's masking key as a 32-bit number (a Buffer per connection costs more memory). */
+  private maskWord = 0;
 
   // The message being assembled.
   private messageOpcode = 0;
@@ -89,7 +93,9 @@ export class MessageReader {
   private messageLength = 0;
   private framePayloadTotal = 0;
   private frameCount = 0;
-  private fragments: Buffer[] = [];
+  // Most messages are one frame: keep that frame alone and only build a list when a second one arrives.
+  private soleFragment: Buffer | null = null;
+  private fragments: Buffer[] | null = null;
   private textValidator: Utf8StreamValidator | null = null;
 
   constructor(sink: ReaderSink, options: MessageReaderOptions) {
@@ -156,7 +162,7 @@ export class MessageReader {
           break;
         case State.MaskKey:
           if (this.buffered < 4) return;
-          this.readInto(this.maskKey, 4);
+          this.maskWord = this.readUInt32();
           this.state = State.Payload;
           break;
         case State.Payload:
@@ -252,8 +258,9 @@ export class MessageReader {
     let data = EMPTY_BUFFER;
     if (this.payloadLength > 0) {
       data = this.read(this.payloadLength);
-      if (this.masked && (this.maskKey[0] | this.maskKey[1] | this.maskKey[2] | this.maskKey[3]) !== 0) {
-        unmask(data, this.maskKey);
+      if (this.masked && this.maskWord !== 0) {
+        MASK_SCRATCH.writeUInt32BE(this.maskWord, 0);
+        unmask(data, MASK_SCRATCH);
       }
     }
     this.state = State.Info;
@@ -283,7 +290,12 @@ export class MessageReader {
       // Small views of big chunks are copied so that a partial message holds only its own bytes.
       if (!this.fin && data.byteLength * 2 < data.buffer.byteLength) data = Buffer.from(data);
       this.messageLength += data.length;
-      this.fragments.push(data);
+      if (this.fragments !== null) this.fragments.push(data);
+      else if (this.soleFragment === null) this.soleFragment = data;
+      else {
+        this.fragments = [this.soleFragment, data];
+        this.soleFragment = null;
+      }
     }
     return this.fin ? this.finishMessage() : true;
   }
@@ -312,16 +324,22 @@ export class MessageReader {
   private finishMessage(): boolean {
     const opcode = this.messageOpcode;
     const fragments = this.fragments;
+    const sole = this.soleFragment;
     const length = this.messageLength;
     const validator = this.textValidator;
     const inflated = this.messageCompressed;
     this.resetMessage();
     if (opcode === OPCODE_BINARY) {
-      const data = shapeBinary(fragments, length, this.binaryType);
+      const data =
+        fragments !== null
+          ? shapeBinary(fragments, length, this.binaryType)
+          : this.binaryType === 'nodebuffer'
+            ? (sole ?? EMPTY_BUFFER)
+            : shapeBinary(sole === null ? [] : [sole], length, this.binaryType);
       this.deliver(() => this.sink.onMessage(data, true), false);
       return true;
     }
-    const text = concat(fragments, length);
+    const text = fragments !== null ? concat(fragments, length) : (sole ?? EMPTY_BUFFER);
     const valid = this.skipUTF8Validation || (validator === null ? isValidUtf8(text) : validator.end());
     if (!valid) return this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
     // ws delivers inflated text synchronously even when events are deferred.
@@ -335,7 +353,8 @@ export class MessageReader {
     this.messageLength = 0;
     this.framePayloadTotal = 0;
     this.frameCount = 0;
-    this.fragments = [];
+    this.fragments = null;
+    this.soleFragment = null;
     this.textValidator = null;
   }
 
@@ -390,7 +409,8 @@ export class MessageReader {
     this.state = State.Done;
     this.chunks = [];
     this.buffered = 0;
-    this.fragments = [];
+    this.fragments = null;
+    this.soleFragment = null;
     this.sink.onFailure(failure);
     return false;
   }
@@ -423,17 +443,13 @@ export class MessageReader {
   }
 
   private readUInt32(): number {
-    return this.readUInt16() * 0x10000 + this.readUInt16();
-  }
-
-  private readInto(target: Buffer, count: number): void {
     const chunk = this.chunks[0];
-    if (chunk.length - this.offset >= count) {
-      for (let i = 0; i < count; i++) target[i] = chunk[this.offset + i];
-      this.advance(count);
-      return;
+    if (chunk.length - this.offset >= 4) {
+      const value = chunk.readUInt32BE(this.offset);
+      this.advance(4);
+      return value;
     }
-    for (let i = 0; i < count; i++) target[i] = this.readByte();
+    return this.readUInt16() * 0x10000 + this.readUInt16();
   }
 
   /** `count` bytes as a view when they lie in one chunk, else copied together. */

@@ -62,9 +62,8 @@ export class Session {
   private pendingAutoPongs = 0;
   private readonly host: SessionHost;
   private readonly options: SessionOptions;
-  private readonly autoPongWritten = (): void => {
-    this.pendingAutoPongs--;
-  };
+  /** Created on the first auto-pong only: most connections never see a ping. */
+  private autoPongWritten: (() => void) | null = null;
 
   constructor(host: SessionHost, options: SessionOptions) {
     this.host = host;
@@ -85,6 +84,9 @@ export class Session {
         this.terminate();
       } else {
         this.pendingAutoPongs++;
+        this.autoPongWritten ??= () => {
+          this.pendingAutoPongs--;
+        };
         this.host.sendPong(data, this.autoPongWritten);
       }
     }

@@ -243,7 +243,7 @@ export function connectClient(websocket: ClientOwner, address: string | URL, pro
         abortUpgradedSocket(websocket, socket, 'Invalid Sec-WebSocket-Extensions header');
         return;
       }
-      websocket._extensions[PerMessageDeflate.extensionName] = deflate;
+      websocket._extensions = { [PerMessageDeflate.extensionName]: deflate };
     }
     websocket.setSocket(socket, head, { generateMask: opts.generateMask });
   });

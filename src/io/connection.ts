@@ -11,6 +11,7 @@ import type { ProtocolFailure } from '../core/errors';
 import { MessageReader, type Inflater, type ReaderSink } from '../core/message-reader';
 import { Session, type SessionHost } from '../core/session';
 import { FrameSender, type ExtensionMap } from './sender';
+import { inputClock } from './timer-wheel';
 
 /** What the connection reports to the object that owns it. */
 export interface ConnectionOwner {
@@ -52,6 +53,8 @@ export class Connection implements ReaderSink, SessionHost {
   readonly sender: FrameSender;
   /** The app asked to stop reading (`pause()`). */
   userPaused = false;
+  /** {@link inputClock} time of the last input chunk: the heartbeat's "quiet since" (one store per chunk). */
+  lastInputAt = inputClock.now;
   private readonly owner: ConnectionOwner;
   private readonly isServer: boolean;
   private readonly closeTimeout: number;
@@ -157,6 +160,7 @@ export class Connection implements ReaderSink, SessionHost {
 
   // ---- socket events ----------------------------------------------------------------------------------------
   receive(chunk: Buffer): void {
+    this.lastInputAt = inputClock.now;
     // One write per read: replies sent from 'message' handlers (echo, pongs, close echoes) are batched.
     const sender = this.sender;
     sender.beginBatch();

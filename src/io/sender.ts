@@ -53,10 +53,10 @@ export class FrameSender {
   private firstFragment = true;
   private compressCurrent = false;
   private busy = false;
-  private readonly queue: Array<() => void> = [];
+  private queue: Array<() => void> | null = null;
   // Small frames written while a batch is open (one socket read's worth of replies) leave in one write.
   private batching = false;
-  private batch: Buffer[] = [];
+  private batch: Buffer[] | null = null;
   private batchBytes = 0;
   private batchCallbacks: WriteCallback[] | null = null;
 
@@ -120,6 +120,24 @@ export class FrameSender {
     }
   }
 
+  /**
+   * Write frames encoded elsewhere (a broadcast encodes once for many sockets) through the ordered queue. The
+   * buffers are shared between sockets, so they are never modified here.
+   */
+  sendFrames(frames: Buffer[], callback?: WriteCallback): void {
+    this.run(() => this.writeFrames(frames, callback));
+  }
+
+  /** Bytes waiting for compression or a Blob read, excluding the current read's reply batch (flushed soon). */
+  get pendingBytes(): number {
+    return this._bufferedBytes - this.batchBytes;
+  }
+
+  /** True between the first and the last frame of a fragmented message: a whole frame may not be inserted. */
+  get midMessage(): boolean {
+    return !this.firstFragment;
+  }
+
   /** RFC 6455 §5.5.2. */
   ping(data: SendData, mask: boolean, callback?: WriteCallback): void {
     this.control(OPCODE_PING, data, mask, callback);
@@ -167,13 +185,14 @@ export class FrameSender {
 
   /** Run now, or after the operation in flight. */
   private run(operation: () => void): void {
-    if (this.busy) this.queue.push(operation);
+    if (this.busy) (this.queue ??= []).push(operation);
     else operation();
   }
 
   private next(): void {
     this.busy = false;
-    while (!this.busy && this.queue.length > 0) (this.queue.shift() as () => void)();
+    const queue = this.queue;
+    while (!this.busy && queue !== null && queue.length > 0) (queue.shift() as () => void)();
   }
 
   private dispatch(data: Buffer, compress: boolean, options: FrameOptions, callback?: WriteCallback): void {
@@ -222,7 +241,7 @@ export class FrameSender {
   /** The socket died while an operation was in flight: every waiting callback learns it, asynchronously. */
   private failQueued(error: Error, callback?: WriteCallback): void {
     if (callback !== undefined) process.nextTick(callback, error);
-    this.queue.length = 0;
+    this.queue = null;
     this.busy = false;
   }
 
@@ -238,12 +257,12 @@ export class FrameSender {
   }
 
   private flushBatch(): void {
-    const count = this.batch.length;
-    if (count === 0) return;
-    const data = count === 1 ? this.batch[0] : Buffer.concat(this.batch, this.batchBytes);
+    const batch = this.batch;
+    if (batch === null || batch.length === 0) return;
+    const data = batch.length === 1 ? batch[0] : Buffer.concat(batch, this.batchBytes);
     const callbacks = this.batchCallbacks;
     this._bufferedBytes -= this.batchBytes;
-    this.batch = [];
+    batch.length = 0;
     this.batchBytes = 0;
     this.batchCallbacks = null;
     if (callbacks === null) this.socket.write(data);
@@ -256,7 +275,7 @@ export class FrameSender {
   private writeFrames(frames: Buffer[], callback?: WriteCallback): void {
     if (this.batching && frames.length === 1 && frames[0].length <= BATCH_FRAME_LIMIT) {
       const frame = frames[0];
-      this.batch.push(frame);
+      (this.batch ??= []).push(frame);
       this.batchBytes += frame.length;
       this._bufferedBytes += frame.length;
       if (callback !== undefined) (this.batchCallbacks ??= []).push(callback);
