@@ -5,6 +5,9 @@ import { mask as maskBytes } from '../core/mask';
 import { randomMask } from '../core/mask-pool';
 import { FrameSender, type ExtensionMap } from '../io/sender';
 
+/** The key is copied into the header at once, so one scratch buffer serves every call without `maskBuffer`. */
+const MASK_SCRATCH = Buffer.alloc(4);
+
 /** `Sender.frame()` options (ws's). */
 export interface FrameOptionsInput {
   fin?: boolean;
@@ -30,7 +33,7 @@ export class Sender extends FrameSender {
     const payload = typeof data === 'string' ? Buffer.from(data) : data;
     let key: Buffer | null = null;
     if (options.mask) {
-      key = options.maskBuffer ?? Buffer.allocUnsafe(4);
+      key = options.maskBuffer ?? MASK_SCRATCH;
       if (options.generateMask) options.generateMask(key);
       else randomMask(key);
     }

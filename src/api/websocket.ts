@@ -15,6 +15,10 @@ import type { ExtensionMap, SendOptions } from '../io/sender';
 import { connectClient, type ClientOwner, type HandshakeOptions } from '../io/client-handshake';
 import { LIMIT_DEFAULTS, resolveLimits, type ClientOptions, type ConnectionLimits } from './options';
 import { addEventListener, removeEventListener, defineEventHandlerAttributes, kWasClean } from './event-target';
+import { SocketFeatures, resolveFeatureOptions, type SendStatus } from './socket-features';
+import { admitSend, drainWatcher, statusAfterSend } from './backpressure';
+import { subscribe, unsubscribe } from './broadcast';
+import type { ServerHub } from './server-hub';
 
 const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 const NO_EXTENSIONS: ExtensionMap = Object.freeze({});
@@ -50,6 +54,10 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   /** @internal Ready state before a connection exists (connecting, or aborted while connecting). */
   _preState: 0 | 2 | 3 = 0;
   /** @internal */ _errorEmitted = false;
+  /** @internal sockwire features: the accepting server's shared state (server side only). */
+  _hub: ServerHub | null = null;
+  /** @internal sockwire features: this socket's opt-in state; null while it uses none (the ws-identical path). */
+  _features: SocketFeatures | null = null;
   private _binaryType: BinaryType = 'nodebuffer';
   private _bufferedAmountWithoutSocket = 0;
   private _closeEmitted = false;
@@ -73,6 +81,10 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
       protocolList = [];
     } else protocolList = [protocols];
     this._options = options ?? LIMIT_DEFAULTS;
+    if (options !== undefined) {
+      const features = resolveFeatureOptions(options);
+      if (features !== null) this._features = new SocketFeatures().configure(features, null);
+    }
     connectClient(this, address, protocolList, (options ?? {}) as HandshakeOptions);
   }
 
@@ -151,6 +163,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
       this
     );
     if (this._paused) this._connection.pause();
+    if (this._features !== null) this._features.open(this);
     this.emit('open');
   }
 
@@ -193,8 +206,12 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
     this._control('pong', data, mask, cb);
   }
 
-  /** Send a message (or a fragment of one with `{ fin: false }`). */
-  send(data: SendData | number, options?: SendOptions | SendCallback, cb?: SendCallback): void {
+  /**
+   * Send a message (or a fragment of one with `{ fin: false }`). Returns `undefined` as ws does, unless
+   * `maxBackpressure` is set: then `'written'` (handed to the kernel), `'queued'` (held in memory, `'drain'` follows)
+   * or `'dropped'` (over the limit, or not open; `cb` gets an error).
+   */
+  send(data: SendData | number, options?: SendOptions | SendCallback, cb?: SendCallback): SendStatus | undefined {
     if (typeof options === 'function') {
       cb = options;
       options = {};
@@ -202,20 +219,55 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
     const state = this.readyState;
     if (state === 0) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     if (typeof data === 'number') data = data.toString();
+    const features = this._features;
+    const limited = features !== null && features.maxBackpressure > 0;
     if (state !== 1) {
       this._sendAfterClose(data, cb);
-      return;
+      return limited ? 'dropped' : undefined;
     }
+    // ws spreads `options` over these defaults; reading them one by one gives the same result without an object.
     const connection = this._connection as Connection;
-    const opts: SendOptions = {
-      binary: typeof data !== 'string',
-      mask: !this._isServer,
-      compress: true,
-      fin: true,
-      ...options
-    };
-    if (this._extensions['permessage-deflate'] === undefined) opts.compress = false;
-    connection.sender.send(data || EMPTY_BUFFER, opts, cb);
+    const binary = options !== undefined && 'binary' in options ? Boolean(options.binary) : typeof data !== 'string';
+    const mask = options !== undefined && 'mask' in options ? Boolean(options.mask) : !this._isServer;
+    const fin = options !== undefined && 'fin' in options ? Boolean(options.fin) : true;
+    const compress =
+      this._extensions['permessage-deflate'] !== undefined &&
+      (options !== undefined && 'compress' in options ? Boolean(options.compress) : true);
+    if (limited) {
+      const refused = admitSend(this, features, cb);
+      if (refused !== null) return refused;
+      connection.sender.sendData(data || EMPTY_BUFFER, binary, compress, fin, mask, drainWatcher(this, features, cb));
+      return statusAfterSend(connection, features);
+    }
+    connection.sender.sendData(data || EMPTY_BUFFER, binary, compress, fin, mask, cb);
+    return undefined;
+  }
+
+  /** sockwire: subscribe to a topic of the accepting server (`wss.publish`); true if newly subscribed. */
+  subscribe(topic: string): boolean {
+    if (this._hub === null) throw new Error('subscribe() is only available on sockets accepted by a WebSocketServer');
+    if (this.readyState !== 1) return false;
+    return subscribe(this, this._hub.topics, topic);
+  }
+
+  /** sockwire: leave a topic; true if the socket was subscribed. */
+  unsubscribe(topic: string): boolean {
+    if (this._hub === null) return false;
+    return unsubscribe(this, this._hub.topics, topic);
+  }
+
+  /** sockwire: the topics this socket is subscribed to (a copy). */
+  get topics(): string[] {
+    const topics = this._features?.topics;
+    return topics === undefined || topics === null ? [] : [...topics];
+  }
+
+  /** sockwire: what the server's `authenticate` resolved to (settable by the app). */
+  get data(): unknown {
+    return this._features === null ? undefined : this._features.data;
+  }
+  set data(value: unknown) {
+    (this._features ??= new SocketFeatures()).data = value;
   }
 
   /** Destroy the connection now, without a closing handshake. */
@@ -272,6 +324,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   _emitError(error: Error): void {
     this._errorEmitted = true;
     if (this.listenerCount('error') > 0) this.emit('error', error);
+    else if (this._hub !== null) this._hub.reportError(error, this);
   }
 
   /** @internal */
@@ -282,6 +335,8 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
     const connection = this._connection;
     const code = connection === null ? 1006 : connection.session.closeCode;
     const reason = connection === null ? EMPTY_BUFFER : connection.session.closeReason;
+    if (this._features !== null) this._features.dispose();
+    if (this._hub !== null) this._hub.detach(this);
     this.emit('close', code, reason);
   }
 

@@ -20,6 +20,8 @@ export interface FrameOptions {
   readOnly?: boolean;
 }
 
+const MASK_SCRATCH = Buffer.alloc(4);
+
 /** Unmasked payloads up to this size are copied behind the header so the frame is one write. */
 const MERGE_LIMIT = 1024;
 
@@ -87,9 +89,10 @@ export function encodeFrame(data: Buffer, options: FrameOptions): Buffer[] {
   }
   let key = options.maskBuffer;
   if (key === undefined) {
-    key = Buffer.allocUnsafe(4);
-    if (options.generateMask !== undefined) options.generateMask(key as Buffer);
-    else randomMask(key);
+    // The key is copied into the header right away, so one scratch buffer serves every frame.
+    key = MASK_SCRATCH;
+    if (options.generateMask !== undefined) options.generateMask(MASK_SCRATCH);
+    else randomMask(MASK_SCRATCH);
   }
   const size = headerSize(length, true);
   if (options.readOnly === true || length <= MERGE_LIMIT) {

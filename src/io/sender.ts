@@ -33,8 +33,6 @@ type WriteCallback = (error?: Error | null) => void;
 interface DeflateLike extends Compressor {
   readonly isServer?: boolean;
   readonly threshold?: number;
-  readonly _isServer?: boolean;
-  readonly _threshold?: number;
 }
 
 const PERMESSAGE_DEFLATE = 'permessage-deflate';
@@ -71,52 +69,57 @@ export class FrameSender {
     return this.extensions[PERMESSAGE_DEFLATE] as DeflateLike | undefined;
   }
 
-  /** Send (a fragment of) a message. */
+  /** Send (a fragment of) a message (ws's `Sender#send`). */
   send(data: SendData, options: SendOptions, callback?: WriteCallback): void {
-    const deflate = this.deflate;
-    let opcode = options.binary ? OPCODE_BINARY : OPCODE_TEXT;
-    let rsv1 = options.compress === true;
-    let payload: Buffer | Blob;
+    this.sendData(data, options.binary === true, options.compress === true, options.fin === true, options.mask === true, callback);
+  }
+
+  /** The same as {@link send} with the options as arguments (no option object on the hot path). */
+  sendData(data: SendData, binary: boolean, compress: boolean, fin: boolean, mask: boolean, callback?: WriteCallback): void {
+    let opcode = binary ? OPCODE_BINARY : OPCODE_TEXT;
+    let rsv1 = compress;
+    let bytes: Buffer | null = null;
     let readOnly = false;
     let byteLength: number;
-    if (isBlob(data)) {
-      payload = data;
+    if (typeof data === 'string') {
+      bytes = Buffer.from(data);
+      byteLength = bytes.length;
+    } else if (Buffer.isBuffer(data)) {
+      bytes = data;
+      readOnly = true;
+      byteLength = bytes.length;
+    } else if (isBlob(data)) {
       byteLength = data.size;
     } else {
       const converted = toBytes(data);
-      payload = converted.bytes;
+      bytes = converted.bytes;
       readOnly = converted.readOnly;
-      byteLength = payload.length;
+      byteLength = bytes.length;
     }
     if (this.firstFragment) {
       this.firstFragment = false;
+      const deflate = rsv1 ? this.deflate : undefined;
       // RFC 7692 §6: RSV1 marks a whole message, decided at its first frame. Small messages skip compression
       // only without context takeover, where compressing them cannot help later ones.
-      if (rsv1 && deflate !== undefined && deflate.params[(deflate.isServer ?? deflate._isServer) ? 'server_no_context_takeover' : 'client_no_context_takeover']) {
-        rsv1 = byteLength >= (deflate.threshold ?? deflate._threshold ?? 1024);
+      if (deflate !== undefined && deflate.params[deflate.isServer ? 'server_no_context_takeover' : 'client_no_context_takeover']) {
+        rsv1 = byteLength >= (deflate.threshold ?? 1024);
       }
       this.compressCurrent = rsv1;
     } else {
       rsv1 = false;
       opcode = 0;
     }
-    if (options.fin !== false) this.firstFragment = true;
-    const frameOptions: FrameOptions = {
-      opcode,
-      fin: options.fin !== false,
-      rsv1,
-      mask: options.mask === true,
-      readOnly,
-      generateMask: this.generateMask,
-      maskBuffer: undefined
-    };
-    const compress = this.compressCurrent;
-    if (isBlob(payload)) {
-      const blob = payload;
-      this.run(() => this.sendBlob(blob, compress, frameOptions, callback));
+    if (fin) this.firstFragment = true;
+    const frameOptions: FrameOptions = { opcode, fin, rsv1, mask, readOnly, generateMask: this.generateMask };
+    const compressMessage = this.compressCurrent;
+    if (bytes === null) {
+      const blob = data as Blob;
+      this.run(() => this.sendBlob(blob, compressMessage, frameOptions, callback));
+    } else if (!this.busy) {
+      this.dispatch(bytes, compressMessage, frameOptions, callback);
     } else {
-      const bytes = payload;
-      this.run(() => this.dispatch(bytes, compress, frameOptions, callback));
+      const payload = bytes;
+      this.run(() => this.dispatch(payload, compressMessage, frameOptions, callback));
     }
   }
 
@@ -125,7 +128,8 @@ export class FrameSender {
    * buffers are shared between sockets, so they are never modified here.
    */
   sendFrames(frames: Buffer[], callback?: WriteCallback): void {
-    this.run(() => this.writeFrames(frames, callback));
+    if (!this.busy) this.writeFrames(frames, callback);
+    else this.run(() => this.writeFrames(frames, callback));
   }
 
   /** Bytes waiting for compression or a Blob read, excluding the current read's reply batch (flushed soon). */
