@@ -32,19 +32,43 @@ function xorInto(
   const m2 = maskKey[2];
   const m3 = maskKey[3];
   let i = 0;
-  const sourceAddress = source.byteOffset + sourceStart;
+  let sourceAddress = source.byteOffset + sourceStart;
   const outputAddress = output.byteOffset + outputStart;
-  if (length >= WORD_THRESHOLD && (sourceAddress & 3) === (outputAddress & 3)) {
+  if (length >= WORD_THRESHOLD && (sourceAddress & 3) !== (outputAddress & 3)) {
+    // Different alignments: copy (memmove speed), then XOR the copy in place on whole words.
+    output.set(source.subarray(sourceStart, sourceStart + length), outputStart);
+    source = output;
+    sourceStart = outputStart;
+    sourceAddress = outputAddress;
+  }
+  if (length >= WORD_THRESHOLD) {
     // Byte steps until both sides are 4-aligned, then whole words with the key rotated to the current phase.
     const head = (4 - (sourceAddress & 3)) & 3;
     for (; i < head; i++) output[outputStart + i] = source[sourceStart + i] ^ maskKey[i & 3];
     const words = (length - head) >>> 2;
-    const sourceWords = new Uint32Array(source.buffer, sourceAddress + head, words);
-    const outputWords = new Uint32Array(output.buffer, outputAddress + head, words);
-    const rotated = new Uint8Array(4);
-    for (let k = 0; k < 4; k++) rotated[k] = maskKey[(head + k) & 3];
-    const key = new Uint32Array(rotated.buffer)[0];
-    for (let w = 0; w < words; w++) outputWords[w] = sourceWords[w] ^ key;
+    const key = rotatedKey(maskKey, head);
+    const outputWords = new Int32Array(output.buffer, outputAddress + head, words);
+    // Four words per iteration: V8 keeps the loop tight, about twice the speed of one word at a time.
+    const unrolledEnd = words & ~3;
+    let w = 0;
+    if (source.buffer === output.buffer && sourceAddress === outputAddress) {
+      for (; w < unrolledEnd; w += 4) {
+        outputWords[w] ^= key;
+        outputWords[w + 1] ^= key;
+        outputWords[w + 2] ^= key;
+        outputWords[w + 3] ^= key;
+      }
+      for (; w < words; w++) outputWords[w] ^= key;
+    } else {
+      const sourceWords = new Int32Array(source.buffer, sourceAddress + head, words);
+      for (; w < unrolledEnd; w += 4) {
+        outputWords[w] = sourceWords[w] ^ key;
+        outputWords[w + 1] = sourceWords[w + 1] ^ key;
+        outputWords[w + 2] = sourceWords[w + 2] ^ key;
+        outputWords[w + 3] = sourceWords[w + 3] ^ key;
+      }
+      for (; w < words; w++) outputWords[w] = sourceWords[w] ^ key;
+    }
     i = head + words * 4;
   } else {
     const end = length & ~3;
@@ -57,3 +81,14 @@ function xorInto(
   }
   for (; i < length; i++) output[outputStart + i] = source[sourceStart + i] ^ maskKey[i & 3];
 }
+
+/** The 4-byte key starting at byte `phase`, as the little-endian 32-bit word typed arrays use on this platform. */
+function rotatedKey(maskKey: Uint8Array, phase: number): number {
+  const b0 = maskKey[phase & 3];
+  const b1 = maskKey[(phase + 1) & 3];
+  const b2 = maskKey[(phase + 2) & 3];
+  const b3 = maskKey[(phase + 3) & 3];
+  return LITTLE_ENDIAN ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
