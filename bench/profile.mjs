@@ -1,7 +1,8 @@
 // Profiles one echo server under wsload and prints the top self-time functions:
-// `node bench/profile.mjs [--impl sockwire|ws|ws-addons] [--size 16] [--depth 1] [--conns 100] [--secs 5] [--top 15]`.
+// `node bench/profile.mjs [--impl sockwire|ws|ws-addons] [--mode echo|connect] [--size 16] [--depth 1] [--conns 100]
+//   [--secs 5] [--top 15]`.
 // The server runs with `node --cpu-prof` pinned to CPU 0, wsload on CPU 1; the profile lands in bench/out/prof/.
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseKv, run, runPinned, startServer, stopProcess } from './lib/proc.mjs';
 import { benchDir, rootDir } from './servers/impls.mjs';
@@ -37,18 +38,23 @@ export function selfTimes(prof) {
 }
 
 async function main() {
-  await run('gcc', ['-O2', '-o', join(benchDir, 'wsload'), join(benchDir, 'wsload.c')]);
+  if (!existsSync(join(benchDir, 'wsload'))) {
+    await run('gcc', ['-O2', '-o', join(benchDir, 'wsload'), join(benchDir, 'wsload.c')]);
+  }
   rmSync(profDir, { recursive: true, force: true });
   mkdirSync(profDir, { recursive: true });
   const server = await startServer('0', process.execPath,
     ['--cpu-prof', '--cpu-prof-dir', profDir, join(benchDir, 'servers', 'ws-api-echo.mjs'), impl]);
-  const r = await runPinned('1', join(benchDir, 'wsload'), ['-m', 'echo', '-p', String(server.port),
-    '-c', opt('conns', '100'), '-d', opt('depth', '1'), '-s', opt('size', '16'), '-w', '1', '-t', String(secs),
-    '--server-pid', String(server.pid)], secs + 60);
+  const mode = opt('mode', 'echo');
+  const load = mode === 'connect'
+    ? ['-m', 'connect', '-c', opt('conns', '50'), '--close', 'ws']
+    : ['-m', 'echo', '-c', opt('conns', '100'), '-d', opt('depth', '1'), '-s', opt('size', '16')];
+  const r = await runPinned('1', join(benchDir, 'wsload'), [...load, '-p', String(server.port), '-w', '1',
+    '-t', String(secs), '--server-pid', String(server.pid)], secs + 60);
   await stopProcess(server.child);
   const kv = parseKv(r.stdout);
-  process.stdout.write(`${impl}: ${kv.msgs_per_s} msgs/s, ${kv.MiB_per_s} MiB/s, errors=${kv.errors}, ` +
-    `srv_cpu=${kv.srv_cpu}%\n`);
+  const rate = mode === 'connect' ? `${kv.cycles_per_s} cycles/s` : `${kv.msgs_per_s} msgs/s, ${kv.MiB_per_s} MiB/s`;
+  process.stdout.write(`${impl} ${mode}: ${rate}, errors=${kv.errors}, srv_cpu=${kv.srv_cpu}%\n`);
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no .cpuprofile written');
   const { all, rows } = selfTimes(JSON.parse(readFileSync(join(profDir, file), 'utf8')));

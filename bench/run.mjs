@@ -3,7 +3,7 @@
 // sockwire, then runs every scenario against every peer — interleaved, server pinned to CPU 0 and load to CPU 1,
 // a fresh server per run, peer order rotated per repetition — and reports medians and sockwire / ws ratios.
 // Full runs write bench/out/results.json, bench/RESULTS.md (between markers) and bench/results.svg;
-// --quick (a smoke run, < 2 min) writes bench/out/results-quick.json only.
+// --quick (a smoke run, < 2 min) writes bench/out/results-quick.json only; --only writes results-partial.json.
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -219,7 +219,9 @@ async function main() {
     summary: scenarios.map((sc) => summarize(sc, runs)), runs };
   const md = renderSuite(results);
   log('\n' + md);
-  writeFileSync(join(outDir, quick ? 'results-quick.json' : 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  // Only a full run may replace results.json, which RESULTS.md and the chart are drawn from.
+  const file = quick ? 'results-quick.json' : only ? 'results-partial.json' : 'results.json';
+  writeFileSync(join(outDir, file), JSON.stringify(results, null, 2) + '\n');
   if (!quick && !only) {
     replaceSection(join(benchDir, 'RESULTS.md'), 'suite', md);
     writeFileSync(join(benchDir, 'results.svg'), renderChart(results));

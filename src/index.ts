@@ -21,6 +21,14 @@ import type {
   AddEventListenerOptions
 } from './api/event-target';
 import type { AddressInfo as NetAddressInfo } from 'node:net';
+import type {
+  HeartbeatOptions as HeartbeatOptionsType,
+  SocketFeatureOptions as SocketFeatureOptionsType,
+  ServerFeatureOptions as ServerFeatureOptionsType
+} from './api/options';
+import type { SendStatus as SendStatusType } from './api/socket-features';
+import type { BroadcastOptions as BroadcastOptionsType, BroadcastResult as BroadcastResultType } from './api/broadcast';
+import type { ShutdownOptions as ShutdownOptionsType, ShutdownResult as ShutdownResultType } from './api/shutdown';
 
 /** Everything `require('sockwire')` carries besides the class itself. */
 interface Statics {
@@ -81,6 +89,16 @@ declare namespace WebSocket {
   type Receiver = ReceiverClass;
   type Sender = SenderClass;
   type PerMessageDeflate = PerMessageDeflateClass;
+  // sockwire features (docs/features.md). Events: ws 'drain'(); wss 'connectionError'(error, ws | null, req?),
+  // 'connection'(ws, req, data) when `authenticate` is set.
+  type HeartbeatOptions = HeartbeatOptionsType;
+  type SocketFeatureOptions = SocketFeatureOptionsType;
+  type ServerFeatureOptions = ServerFeatureOptionsType;
+  type SendStatus = SendStatusType;
+  type BroadcastOptions<T extends WebSocketClass = WebSocketClass> = BroadcastOptionsType<T>;
+  type BroadcastResult = BroadcastResultType;
+  type ShutdownOptions = ShutdownOptionsType;
+  type ShutdownResult = ShutdownResultType;
 }
 
 export = WebSocket;

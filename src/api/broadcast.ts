@@ -40,8 +40,8 @@ interface DeflateView {
 
 const PERMESSAGE_DEFLATE = 'permessage-deflate';
 
-/** One message, encoded lazily in the variants recipients need. */
-class PreparedMessage {
+/** One message, encoded lazily in the variants recipients need (internal to broadcast/publish). */
+export class PreparedMessage {
   private plain: Buffer[] | null = null;
   private readonly deflated = new Map<number, Buffer[]>();
 
@@ -73,7 +73,7 @@ class PreparedMessage {
 }
 
 /** Normalise the data and options once for all recipients. */
-export function prepareMessage(data: SendData | number, options: BroadcastOptions<WebSocket>, zlibOptions: ZlibOptions): PreparedMessage {
+export function prepareMessage(data: SendData | number, options: { binary?: boolean; compress?: boolean }, zlibOptions: ZlibOptions): PreparedMessage {
   if (typeof data === 'number') data = data.toString();
   if (isBlob(data)) throw new TypeError('broadcast() and publish() do not accept a Blob; read it into a Buffer first');
   const bytes = toBytes(data).bytes;

@@ -14,6 +14,12 @@ import { PerMessageDeflate } from '../extensions/permessage-deflate';
 import type { ExtensionMap } from '../io/sender';
 import { LIMIT_DEFAULTS, type ConnectionLimits, type PerMessageDeflateOptions, type VerifyClientInfo } from './options';
 import { WebSocket } from './websocket';
+import type { SocketFeatureOptions, ServerFeatureOptions } from './options';
+import type { SendData } from '../io/data';
+import { ServerHub } from './server-hub';
+import { admitRequest, hasCapacity, runAuthenticate } from './auth';
+import { deliver, prepareMessage, type BroadcastOptions, type BroadcastResult } from './broadcast';
+import { shutdownClients, type ShutdownOptions, type ShutdownResult } from './shutdown';
 
 /** Synchronous `verifyClient`. */
 export type VerifyClientCallbackSync<Request extends IncomingMessage = IncomingMessage> = (info: {
@@ -29,7 +35,10 @@ export type VerifyClientCallbackAsync<Request extends IncomingMessage = Incoming
 ) => void;
 
 /** Options of `new WebSocketServer(options)` (ws's). */
-export interface ServerOptions<WS extends typeof WebSocket = typeof WebSocket> extends ConnectionLimits {
+export interface ServerOptions<WS extends typeof WebSocket = typeof WebSocket>
+  extends ConnectionLimits,
+    SocketFeatureOptions,
+    ServerFeatureOptions {
   host?: string;
   port?: number;
   backlog?: number;
@@ -43,7 +52,8 @@ export interface ServerOptions<WS extends typeof WebSocket = typeof WebSocket> e
   WebSocket?: WS;
 }
 
-type UpgradeCallback<T> = (websocket: T, request: IncomingMessage) => void;
+/** `handleUpgrade`'s callback; `data` (what `authenticate` resolved to) is passed only when that option is set. */
+type UpgradeCallback<T> = (websocket: T, request: IncomingMessage, data?: unknown) => void;
 
 const RUNNING = 0;
 const CLOSING = 1;
@@ -61,6 +71,9 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
   private _removeListeners: (() => void) | null = null;
   private _state = RUNNING;
   private _shouldEmitClose = false;
+  /** @internal sockwire features shared with this server's sockets. */
+  _hub!: ServerHub;
+  private _shutdown: Promise<ShutdownResult> | null = null;
 
   constructor(options: ServerOptions<WS>, callback?: () => void) {
     super();
@@ -99,7 +112,10 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
       const onListening = (): boolean => this.emit('listening');
       const onError = (error: Error): boolean => this.emit('error', error);
       const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-        this.handleUpgrade(req, socket, head, (ws) => this.emit('connection', ws, req));
+        this.handleUpgrade(req, socket, head, (ws, _request, data) => {
+          if (this._hub.authenticate !== undefined) this.emit('connection', ws, req, data);
+          else this.emit('connection', ws, req);
+        });
       };
       server.on('listening', onListening);
       server.on('error', onError);
@@ -111,6 +127,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
       };
     }
     if (resolved.perMessageDeflate === true) resolved.perMessageDeflate = {};
+    this._hub = new ServerHub(this, resolved);
     this.clients = new Set();
     if (!resolved.clientTracking) (this as { clients?: unknown }).clients = undefined;
     this.options = resolved;
@@ -194,6 +211,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
         return;
       }
     }
+    if (!admitRequest(this._hub, req, socket)) return;
     const key = req.headers['sec-websocket-key'] as string;
     const verifyClient = this.options.verifyClient;
     if (verifyClient) {
@@ -228,8 +246,15 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     req: IncomingMessage,
     socket: Duplex & { [kHandled]?: boolean },
     head: Buffer,
-    callback: UpgradeCallback<InstanceType<WS>>
+    callback: UpgradeCallback<InstanceType<WS>>,
+    auth?: { data: unknown }
   ): void {
+    if (auth === undefined && this._hub.authenticate !== undefined && socket.readable && socket.writable) {
+      runAuthenticate(this._hub, req, socket, (data) =>
+        this.completeUpgrade(extensions, key, protocols, req, socket, head, callback, { data })
+      );
+      return;
+    }
     if (!socket.readable || !socket.writable) {
       socket.destroy();
       return;
@@ -239,7 +264,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
         'server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration'
       );
     }
-    if (this._state > RUNNING) {
+    if (this._state > RUNNING || !hasCapacity(this._hub)) {
       abortHandshake(socket, 503);
       return;
     }
@@ -263,6 +288,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     socket.removeListener('error', socketOnError);
     socket[kHandled] = true;
     ws.setSocket(socket, head, this.options);
+    this._hub.attach(ws, auth?.data, auth !== undefined);
     if (this.clients !== undefined) {
       this.clients.add(ws);
       ws.on('close', () => {
@@ -270,7 +296,44 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
         if (this._shouldEmitClose && this.clients.size === 0) process.nextTick(emitClose, this);
       });
     }
-    callback(ws, req);
+    if (auth !== undefined) callback(ws, req, auth.data);
+    else callback(ws, req);
+  }
+
+  /**
+   * sockwire: send one message to every open client (needs `clientTracking`), framed once. Returns how many
+   * recipients got it written at once, queued, or dropped by `maxBackpressure`.
+   */
+  broadcast(data: SendData | number, options: BroadcastOptions<InstanceType<WS>> = {}): BroadcastResult {
+    if (this.clients === undefined) throw new Error('broadcast() needs clientTracking (the default) to find the clients');
+    const message = prepareMessage(data, options, this._hub.zlibOptions);
+    return deliver(this.clients, message, options);
+  }
+
+  /** sockwire: send one message to the subscribers of `topic` (`ws.subscribe(topic)`), framed once. */
+  publish(topic: string, data: SendData | number, options: BroadcastOptions<InstanceType<WS>> = {}): BroadcastResult {
+    const subscribers = this._hub.topics.get(topic) as Set<InstanceType<WS>> | undefined;
+    if (subscribers === undefined) return { written: 0, queued: 0, dropped: 0 };
+    const message = prepareMessage(data, options, this._hub.zlibOptions);
+    return deliver(subscribers, message, options);
+  }
+
+  /**
+   * sockwire: stop accepting (as `close()`), close every client with `code` (1001), wait for their close frames,
+   * terminate the rest after `timeout` ms, and resolve with the counts. Calling it again returns the same promise.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<ShutdownResult> {
+    if (this._shutdown !== null) return this._shutdown;
+    let promise: Promise<ShutdownResult>;
+    try {
+      promise = shutdownClients(this._hub, this.clients as Set<WebSocket> | undefined, options, () => {
+        if (this._state === RUNNING) this.close();
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this._shutdown = promise;
+    return promise;
   }
 
   /** Refuse with an HTTP error, or hand the decision to a `'wsClientError'` listener for the marked cases. */

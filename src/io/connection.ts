@@ -128,7 +128,8 @@ export class Connection implements ReaderSink, SessionHost {
     this.sender.close(code, reason, !this.isServer, onWritten);
   }
   endOutput(): void {
-    this.socket.end();
+    // Ending twice makes Node build an ERR_STREAM_ALREADY_FINISHED error; skip it.
+    if (!this.socket.writableEnded) this.socket.end();
   }
   destroy(): void {
     this.socket.destroy();
@@ -188,7 +189,7 @@ export class Connection implements ReaderSink, SessionHost {
     // RFC 6455 §7.1.1 / TCP: the peer will send nothing more; finish our side too.
     if (this.session.state === 'open') this.session.state = 'closingByPeer';
     this.readingStopped = true;
-    this.socket.end();
+    this.endOutput();
   }
 
   onSocketClose(): void {

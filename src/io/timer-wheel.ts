@@ -19,9 +19,12 @@ export interface WheelEntry {
  */
 export const inputClock = { now: 0 };
 
+/** Clock values count from here so they stay small integers (V8 stores them unboxed for ~12 days). */
+const CLOCK_ORIGIN = Date.now();
+
 /** Advance {@link inputClock} and return it; strictly increasing so a stamp taken before a tick is always older. */
 export function advanceClock(): number {
-  const now = Date.now();
+  const now = Date.now() - CLOCK_ORIGIN;
   inputClock.now = now > inputClock.now ? now : inputClock.now + 1;
   return inputClock.now;
 }

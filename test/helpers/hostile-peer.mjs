@@ -8,7 +8,13 @@ import net from 'node:net';
 const require = createRequire(import.meta.url);
 
 /** The implementation under test and the reference. */
-export const sockwire = require('../../dist/cjs/index.js');
+// SOCKWIRE_HOSTILE_DIST lets a run pin a snapshot of the build while others rebuild dist/ (development only).
+const ENTRY = process.env.SOCKWIRE_HOSTILE_DIST ?? '../../dist/cjs/index.js';
+export const sockwire = require(ENTRY);
+/** A module of the built package by its path under dist/cjs (e.g. 'core/message-reader.js'). */
+export function requireDist(path) {
+  return require(ENTRY.replace(/index\.js$/, path));
+}
 export const ws = require('ws');
 
 /** Upper bound for any single wait in the hostile suite. */
