@@ -29,6 +29,11 @@ export interface SendOptions {
 
 type WriteCallback = (error?: Error | null) => void;
 
+interface QueuedOperation {
+  operation: () => void;
+  callback: WriteCallback | undefined;
+}
+
 /** What a compressor must expose for the threshold rule. */
 interface DeflateLike extends Compressor {
   readonly isServer?: boolean;
@@ -51,7 +56,8 @@ export class FrameSender {
   private firstFragment = true;
   private compressCurrent = false;
   private busy = false;
-  private queue: Array<() => void> | null = null;
+  /** Operations waiting behind the one in flight, with their callbacks (to fail them if the socket dies). */
+  private queue: QueuedOperation[] | null = null;
   // Small frames written while a batch is open (one socket read's worth of replies) leave in one write.
   private batching = false;
   private batch: Buffer[] | null = null;
@@ -114,12 +120,12 @@ export class FrameSender {
     const compressMessage = this.compressCurrent;
     if (bytes === null) {
       const blob = data as Blob;
-      this.run(() => this.sendBlob(blob, compressMessage, frameOptions, callback));
+      this.run(() => this.sendBlob(blob, compressMessage, frameOptions, callback), callback);
     } else if (!this.busy) {
       this.dispatch(bytes, compressMessage, frameOptions, callback);
     } else {
       const payload = bytes;
-      this.run(() => this.dispatch(payload, compressMessage, frameOptions, callback));
+      this.run(() => this.dispatch(payload, compressMessage, frameOptions, callback), callback);
     }
   }
 
@@ -129,7 +135,7 @@ export class FrameSender {
    */
   sendFrames(frames: Buffer[], callback?: WriteCallback): void {
     if (!this.busy) this.writeFrames(frames, callback);
-    else this.run(() => this.writeFrames(frames, callback));
+    else this.run(() => this.writeFrames(frames, callback), callback);
   }
 
   /** Bytes waiting for compression or a Blob read, excluding the current read's reply batch (flushed soon). */
@@ -171,32 +177,32 @@ export class FrameSender {
       else reason.copy(payload, 2);
     }
     const options: FrameOptions = { opcode: OPCODE_CLOSE, fin: true, mask, readOnly: false, generateMask: this.generateMask };
-    this.run(() => this.writeFrames(encodeFrame(payload, options), callback));
+    this.run(() => this.writeFrames(encodeFrame(payload, options), callback), callback);
   }
 
   private control(opcode: number, data: SendData, mask: boolean, callback?: WriteCallback): void {
     if (isBlob(data)) {
       if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
       const options: FrameOptions = { opcode, fin: true, mask, readOnly: false, generateMask: this.generateMask };
-      this.run(() => this.sendBlob(data, false, options, callback));
+      this.run(() => this.sendBlob(data, false, options, callback), callback);
       return;
     }
     const { bytes, readOnly } = toBytes(data);
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const options: FrameOptions = { opcode, fin: true, mask, readOnly, generateMask: this.generateMask };
-    this.run(() => this.writeFrames(encodeFrame(bytes, options), callback));
+    this.run(() => this.writeFrames(encodeFrame(bytes, options), callback), callback);
   }
 
   /** Run now, or after the operation in flight. */
-  private run(operation: () => void): void {
-    if (this.busy) (this.queue ??= []).push(operation);
+  private run(operation: () => void, callback: WriteCallback | undefined): void {
+    if (this.busy) (this.queue ??= []).push({ operation, callback });
     else operation();
   }
 
   private next(): void {
     this.busy = false;
     const queue = this.queue;
-    while (!this.busy && queue !== null && queue.length > 0) (queue.shift() as () => void)();
+    while (!this.busy && queue !== null && queue.length > 0) (queue.shift() as QueuedOperation).operation();
   }
 
   private dispatch(data: Buffer, compress: boolean, options: FrameOptions, callback?: WriteCallback): void {
@@ -242,11 +248,14 @@ export class FrameSender {
     );
   }
 
-  /** The socket died while an operation was in flight: every waiting callback learns it, asynchronously. */
+  /** The socket died while an operation was in flight: it and everything queued behind it fail, asynchronously. */
   private failQueued(error: Error, callback?: WriteCallback): void {
-    if (callback !== undefined) process.nextTick(callback, error);
+    const queue = this.queue;
     this.queue = null;
     this.busy = false;
+    if (callback !== undefined) process.nextTick(callback, error);
+    if (queue === null) return;
+    for (const entry of queue) if (entry.callback !== undefined) process.nextTick(entry.callback, error);
   }
 
   /** Collect small frames until {@link endBatch} instead of writing each one. */
