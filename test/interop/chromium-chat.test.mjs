@@ -1,0 +1,102 @@
+// The demo chat in a real browser: `sockwire serve`'s server (started in process) serves demo/, two Chromium pages
+// join, chat, see each other's messages and the online list, and reconnect by themselves after the server restarts.
+// The test saves the screenshot shown in the README (docs/demo.png).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from './helpers/chromium-browser.mjs';
+
+const require = createRequire(import.meta.url);
+const { startServer } = require('../../dist/cjs/cli/serve.js');
+const SCREENSHOT = fileURLToPath(new URL('../../docs/demo.png', import.meta.url));
+
+/** What a page shows: status, online list, and each message line as "from: text" or "* system text". */
+function readPage(page) {
+  return page.evaluate(() => ({
+    status: document.getElementById('status').textContent,
+    online: Array.from(document.querySelectorAll('#online li'), (li) => li.textContent),
+    messages: Array.from(document.querySelectorAll('#messages li'), (li) =>
+      li.classList.contains('system') ? `* ${li.textContent}` : `${li.querySelector('.from').textContent}: ${li.querySelector('.text').textContent}`
+    )
+  }));
+}
+
+/** Wait (bounded) until `readPage(page)` satisfies `check`; fails with what the page last showed. */
+async function waitForPage(page, check, what, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  let seen;
+  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+    seen = await readPage(page);
+    if (check(seen)) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`page never showed ${what}; last seen: ${JSON.stringify(seen)}`);
+}
+
+async function join(page, url, nick) {
+  await page.goto(url);
+  await page.waitForSelector('#status.online');
+  await page.fill('#nick', nick);
+  await page.click('#join');
+  await page.waitForSelector('#room:not([hidden])');
+}
+
+async function say(page, text) {
+  await page.fill('#text', text);
+  await page.click('#send');
+}
+
+describe('demo chat in Chromium', { timeout: 45000 }, () => {
+  let browser;
+  let server;
+  let port;
+
+  before(async () => {
+    server = await startServer({ port: 0, host: '127.0.0.1', echo: false, compress: false });
+    port = Number(new URL(server.url).port);
+    browser = await launchChromium({ viewport: { width: 900, height: 540 } });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('two pages chat, see each other and the online list, and survive a server restart', async () => {
+    const alice = await browser.newPage();
+    const bob = await browser.newPage();
+    await join(alice, server.url, 'alice');
+    await join(bob, server.url, 'bob');
+
+    await waitForPage(alice, (s) => s.online.join() === 'alice,bob', 'both online (alice)');
+    await waitForPage(bob, (s) => s.online.join() === 'alice,bob', 'both online (bob)');
+
+    await say(alice, 'Hi Bob! This page talks to a sockwire server.');
+    await waitForPage(bob, (s) => s.messages.includes('alice: Hi Bob! This page talks to a sockwire server.'), "alice's message on bob's page");
+    await say(bob, 'Hello Alice, <b>no HTML</b> here');
+    await say(alice, 'Reconnects by itself, too.');
+    const aliceView = await waitForPage(alice, (s) => s.messages.length === 4, "four lines on alice's page");
+    assert.deepEqual(aliceView, {
+      status: 'online',
+      online: ['alice', 'bob'],
+      messages: ['* bob joined', 'alice: Hi Bob! This page talks to a sockwire server.', 'bob: Hello Alice, <b>no HTML</b> here', 'alice: Reconnects by itself, too.']
+    });
+    const bobView = await waitForPage(bob, (s) => s.messages.length === 3, "three lines on bob's page");
+    assert.deepEqual(bobView.messages, aliceView.messages.slice(1)); // bob joined second: no "bob joined" line
+    assert.equal(await alice.locator('#messages b').count(), 0); // text stays text
+    await alice.screenshot({ path: SCREENSHOT });
+
+    // Restart the server on the same port: both pages notice, back off, reconnect and rejoin on their own.
+    await server.stop();
+    await waitForPage(alice, (s) => s.status.startsWith('offline'), 'the offline status');
+    server = await startServer({ port, host: '127.0.0.1', echo: false, compress: false });
+    // Whoever reconnects first is listed first, so compare as sets.
+    const bothBack = (s) => s.status === 'online' && [...s.online].sort().join() === 'alice,bob';
+    await waitForPage(alice, bothBack, 'alice rejoined with bob', 15000);
+    await waitForPage(bob, bothBack, 'bob rejoined with alice', 15000);
+    await say(bob, 'back again');
+    const afterRestart = await waitForPage(alice, (s) => s.messages.includes('bob: back again'), 'a message after the restart');
+    assert.ok(afterRestart.messages.includes('* connection lost'));
+  });
+});

@@ -1,0 +1,68 @@
+// Headless Chromium for the browser interop tests: the Debian package (installed by .ci/run), driven by
+// playwright-core, with a throw-away profile. A missing browser is an error, never a skip: CI must install it.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+/** The browser binary; SOCKWIRE_CHROMIUM overrides the Debian path. */
+export const CHROMIUM_PATH = process.env.SOCKWIRE_CHROMIUM || '/usr/bin/chromium';
+
+/**
+ * Flags: headless and sandbox-free for containers; the "background" and "component" switches stop Chromium from
+ * reaching out to the internet (this machine refuses those connections, which would only slow it down); no QUIC.
+ */
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+];
+
+/**
+ * Launch Chromium with a fresh `--user-data-dir`. Resolves `{ context, newPage(), close() }`; `close()` also
+ * deletes the profile. Throws a clear error when the binary is missing.
+ */
+export async function launchChromium({ viewport = { width: 960, height: 640 } } = {}) {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: install the Debian package "chromium" (.ci/run does) or set SOCKWIRE_CHROMIUM`
+    );
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'sockwire-chromium-'));
+  let context;
+  try {
+    // launchPersistentContext is how playwright takes a user data dir (it refuses --user-data-dir in args).
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport,
+      timeout: 30000
+    });
+  } catch (error) {
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  }
+  context.setDefaultTimeout(15000);
+  return {
+    context,
+    async newPage() {
+      const page = await context.newPage();
+      // Surface page errors in the test output instead of losing them.
+      page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+      return page;
+    },
+    async close() {
+      try {
+        await context.close();
+      } finally {
+        rmSync(profile, { recursive: true, force: true });
+      }
+    }
+  };
+}
