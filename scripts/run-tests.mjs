@@ -16,5 +16,11 @@ const filters = process.argv.slice(2);
 const files = findTests('test')
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .sort();
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// Bounds: a single test may take 2 minutes, the whole run 20; a hang fails the run instead of stalling CI.
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...files], {
+  stdio: 'inherit',
+  timeout: 20 * 60 * 1000,
+  killSignal: 'SIGKILL'
+});
+if (result.error) console.error(`test run aborted: ${result.error.message}`);
 process.exit(result.status ?? 1);
