@@ -12,6 +12,7 @@ import { checkUpgradeRequest, checkRequestedProtocols, formatHttpRejection, form
 import { parseExtensionHeader, formatExtensionHeader, type ExtensionOffers, type FormattableExtensions } from '../core/extension-header';
 import { PerMessageDeflate } from '../extensions/permessage-deflate';
 import type { ExtensionMap } from '../io/sender';
+import { armHandshakeTimers, clearHandshakeTimer } from '../io/handshake-timer';
 import { LIMIT_DEFAULTS, type ConnectionLimits, type PerMessageDeflateOptions, type VerifyClientInfo } from './options';
 import { WebSocket } from './websocket';
 import type { SocketFeatureOptions, ServerFeatureOptions } from './options';
@@ -47,6 +48,8 @@ export interface ServerOptions<WS extends typeof WebSocket = typeof WebSocket>
   handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
   path?: string;
   noServer?: boolean;
+  /** Port mode only: ms a connection may take to complete its upgrade (default 30000; 0 = no limit). Not in ws. */
+  handshakeTimeout?: number;
   clientTracking?: boolean;
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   WebSocket?: WS;
@@ -60,6 +63,9 @@ const CLOSING = 1;
 const CLOSED = 2;
 
 const kHandled = Symbol('sockwire.upgradeHandled');
+
+/** Port mode: a connection must finish its upgrade within this many ms (not in ws; a slowloris guard). */
+const DEFAULT_HANDSHAKE_TIMEOUT = 30000;
 
 /** A WebSocket server (ws 8 API). */
 export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> extends EventEmitter {
@@ -102,6 +108,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
         res.writeHead(426, { 'Content-Length': body.length, 'Content-Type': 'text/plain' });
         res.end(body);
       });
+      armHandshakeTimers(server, options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
       server.listen(resolved.port, resolved.host ?? undefined, resolved.backlog ?? undefined, callback);
       this._server = server;
     } else if (resolved.server) {
@@ -284,6 +291,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     }
     const headers = formatAcceptHeaders(key, protocol || undefined, extensionsHeader);
     this.emit('headers', headers, req);
+    clearHandshakeTimer(socket);
     socket.write(headers.concat('\r\n').join('\r\n'));
     socket.removeListener('error', socketOnError);
     socket[kHandled] = true;

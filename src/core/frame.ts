@@ -87,12 +87,15 @@ export function encodeFrame(data: Buffer, options: FrameOptions): Buffer[] {
     writeHeader(header, length, options.opcode, options.fin, rsv1, null);
     return [header, data];
   }
+  // A `maskBuffer` alone is the key; with `generateMask` it is where the key is generated (a buffer that keeps its
+  // previous bytes, as ws's does). Without either, one scratch buffer serves every frame: it is copied at once.
   let key = options.maskBuffer;
   if (key === undefined) {
-    // The key is copied into the header right away, so one scratch buffer serves every frame.
     key = MASK_SCRATCH;
     if (options.generateMask !== undefined) options.generateMask(MASK_SCRATCH);
     else randomMask(MASK_SCRATCH);
+  } else if (options.generateMask !== undefined) {
+    options.generateMask(key as Buffer);
   }
   const size = headerSize(length, true);
   if (options.readOnly === true || length <= MERGE_LIMIT) {

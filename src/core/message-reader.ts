@@ -55,6 +55,11 @@ const enum State {
   Done
 }
 
+/** Messages up to this many frames keep one Buffer per frame (as ws does, visible with binaryType 'fragments'). */
+const COALESCE_AFTER_FRAMES = 1024;
+/** Beyond that, small frames are packed into chunks of this size. */
+const TAIL_CHUNK_SIZE = 16 * 1024;
+
 /** Holds the current key while unmasking (synchronous, so one per process is enough). */
 const MASK_SCRATCH = Buffer.alloc(4);
 
@@ -96,6 +101,8 @@ export class MessageReader {
   // Most messages are one frame: keep that frame alone and only build a list when a second one arrives.
   private soleFragment: Buffer | null = null;
   private fragments: Buffer[] | null = null;
+  private tail: Buffer | null = null;
+  private tailLength = 0;
   private textValidator: Utf8StreamValidator | null = null;
 
   constructor(sink: ReaderSink, options: MessageReaderOptions) {
@@ -268,7 +275,8 @@ export class MessageReader {
       this.controlFrame(data);
       return;
     }
-    if (this.maxFragments > 0 && ++this.frameCount > this.maxFragments) {
+    this.frameCount++;
+    if (this.maxFragments > 0 && this.frameCount > this.maxFragments) {
       this.failWith(fail('WS_ERR_TOO_MANY_BUFFERED_PARTS', 'Too many message fragments', false));
       return;
     }
@@ -287,17 +295,46 @@ export class MessageReader {
       if (!this.textValidator.push(data)) return this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
     }
     if (data.length > 0) {
-      // Small views of big chunks are copied so that a partial message holds only its own bytes.
-      if (!this.fin && data.byteLength * 2 < data.buffer.byteLength) data = Buffer.from(data);
       this.messageLength += data.length;
-      if (this.fragments !== null) this.fragments.push(data);
-      else if (this.soleFragment === null) this.soleFragment = data;
-      else {
-        this.fragments = [this.soleFragment, data];
-        this.soleFragment = null;
+      if (!this.fin && this.frameCount > COALESCE_AFTER_FRAMES && data.length < TAIL_CHUNK_SIZE) {
+        // A message of very many small frames: pack them into shared chunks so per-Buffer overhead stays bounded.
+        this.appendToTail(data);
+      } else {
+        // Small views of big chunks are copied so that a partial message holds only its own bytes.
+        if (!this.fin && data.byteLength * 2 < data.buffer.byteLength) data = Buffer.from(data);
+        this.sealTail();
+        this.pushFragment(data);
       }
     }
-    return this.fin ? this.finishMessage() : true;
+    if (!this.fin) return true;
+    this.sealTail();
+    return this.finishMessage();
+  }
+
+  private pushFragment(data: Buffer): void {
+    if (this.fragments !== null) this.fragments.push(data);
+    else if (this.soleFragment === null) this.soleFragment = data;
+    else {
+      this.fragments = [this.soleFragment, data];
+      this.soleFragment = null;
+    }
+  }
+
+  private appendToTail(data: Buffer): void {
+    if (this.tail === null || this.tail.length - this.tailLength < data.length) {
+      this.sealTail();
+      this.tail = Buffer.allocUnsafe(TAIL_CHUNK_SIZE);
+    }
+    data.copy(this.tail, this.tailLength);
+    this.tailLength += data.length;
+  }
+
+  /** Move the packed chunk (if any) into the fragment list, keeping arrival order. */
+  private sealTail(): void {
+    if (this.tail === null) return;
+    this.pushFragment(this.tail.subarray(0, this.tailLength));
+    this.tail = null;
+    this.tailLength = 0;
   }
 
   private inflate(data: Buffer): void {
@@ -355,6 +392,8 @@ export class MessageReader {
     this.frameCount = 0;
     this.fragments = null;
     this.soleFragment = null;
+    this.tail = null;
+    this.tailLength = 0;
     this.textValidator = null;
   }
 
@@ -411,6 +450,7 @@ export class MessageReader {
     this.buffered = 0;
     this.fragments = null;
     this.soleFragment = null;
+    this.tail = null;
     this.sink.onFailure(failure);
     return false;
   }

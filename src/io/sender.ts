@@ -116,7 +116,15 @@ export class FrameSender {
       opcode = 0;
     }
     if (fin) this.firstFragment = true;
-    const frameOptions: FrameOptions = { opcode, fin, rsv1, mask, readOnly, generateMask: this.generateMask };
+    const frameOptions: FrameOptions = {
+      opcode,
+      fin,
+      rsv1,
+      mask,
+      readOnly,
+      generateMask: this.generateMask,
+      maskBuffer: this.maskBuffer
+    };
     const compressMessage = this.compressCurrent;
     if (bytes === null) {
       const blob = data as Blob;
@@ -176,20 +184,27 @@ export class FrameSender {
       if (typeof reason === 'string') payload.write(reason, 2);
       else reason.copy(payload, 2);
     }
-    const options: FrameOptions = { opcode: OPCODE_CLOSE, fin: true, mask, readOnly: false, generateMask: this.generateMask };
+    const options: FrameOptions = {
+      opcode: OPCODE_CLOSE,
+      fin: true,
+      mask,
+      readOnly: false,
+      generateMask: this.generateMask,
+      maskBuffer: this.maskBuffer
+    };
     this.run(() => this.writeFrames(encodeFrame(payload, options), callback), callback);
   }
 
   private control(opcode: number, data: SendData, mask: boolean, callback?: WriteCallback): void {
     if (isBlob(data)) {
       if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-      const options: FrameOptions = { opcode, fin: true, mask, readOnly: false, generateMask: this.generateMask };
+      const options: FrameOptions = { opcode, fin: true, mask, readOnly: false, generateMask: this.generateMask, maskBuffer: this.maskBuffer };
       this.run(() => this.sendBlob(data, false, options, callback), callback);
       return;
     }
     const { bytes, readOnly } = toBytes(data);
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-    const options: FrameOptions = { opcode, fin: true, mask, readOnly, generateMask: this.generateMask };
+    const options: FrameOptions = { opcode, fin: true, mask, readOnly, generateMask: this.generateMask, maskBuffer: this.maskBuffer };
     this.run(() => this.writeFrames(encodeFrame(bytes, options), callback), callback);
   }
 

@@ -143,6 +143,8 @@ export async function startServer(lib, options = {}, { errorListener = true, onC
   const port = wss.address().port;
   const stop = async () => {
     for (const p of peers) p.socket.terminate();
+    // Raw peers still open (e.g. after a failed assertion) would keep the HTTP server from closing.
+    for (const socket of rawSockets) socket.destroy();
     await bounded(new Promise((resolve) => wss.close(() => resolve())), 'server close');
   };
   return { wss, port, peers, stop };
@@ -193,8 +195,12 @@ export function parseFrames(bytes) {
  * A raw client: TCP connect, hand-written upgrade, then collect everything the server sends.
  * `peer.closeCode()` is the code of the first close frame received (1005 for an empty one, null if none).
  */
+const rawSockets = new Set();
+
 export async function rawClient(port, { request = upgradeRequest(), expectUpgrade = true, host = '127.0.0.1' } = {}) {
   const socket = net.connect(port, host);
+  rawSockets.add(socket);
+  socket.once('close', () => rawSockets.delete(socket));
   socket.on('error', () => {});
   await bounded(new Promise((resolve) => socket.once('connect', resolve)), 'raw connect');
   const peer = { socket, head: '', status: 0, chunks: [], bytes: 0, ended: false, closed: false };
