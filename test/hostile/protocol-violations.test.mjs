@@ -104,7 +104,7 @@ describe('hostile frames against a server: exact close code on the wire and WS_E
   }
 });
 
-test('row 4: a 2^63 header is refused before any payload allocation (heap growth < 8 MiB over 200 connections)', { timeout: 20000 }, async () => {
+test('row 4: a 2^63 header is refused before any payload allocation (heap growth < 16 MiB over 200 connections)', { timeout: 20000 }, async () => {
   // Warm up once so module loading and JIT do not count.
   await hostileSession(sockwire, frame({ length: 2 ** 63 }), { errorListener: false });
   const { heapGrowth } = await measurePeak(async () => {
@@ -113,5 +113,6 @@ test('row 4: a 2^63 header is refused before any payload allocation (heap growth
       assert.ok(wireCode === null || wireCode === 1009);
     }
   });
-  assert.ok(heapGrowth < 8 * MiB, `heap grew ${heapGrowth} bytes`);
+  // Garbage from 200 sessions counts until a GC runs; one refused 4 GiB allocation would be 250 times the bound.
+  assert.ok(heapGrowth < 16 * MiB, `heap grew ${heapGrowth} bytes`);
 });
