@@ -4,6 +4,7 @@ import type { BinaryType } from '../core/constants';
 import type { BinaryMessage } from '../core/binary-data';
 import { toError, type ProtocolFailure } from '../core/errors';
 import { MessageReader, type Inflater, type ReaderSink } from '../core/message-reader';
+import { installEmitters } from './emit-events';
 
 /** `new Receiver(options)` (ws's names and defaults). */
 export interface ReceiverOptions {
@@ -64,17 +65,11 @@ export class Receiver extends Writable implements ReaderSink {
   }
 
   /** @internal */
-  onMessage(data: BinaryMessage, isBinary: boolean): void {
-    this.emit('message', data, isBinary);
-  }
+  declare onMessage: (data: BinaryMessage, isBinary: boolean) => void;
   /** @internal */
-  onPing(data: Buffer): void {
-    this.emit('ping', data);
-  }
+  declare onPing: (data: Buffer) => void;
   /** @internal */
-  onPong(data: Buffer): void {
-    this.emit('pong', data);
-  }
+  declare onPong: (data: Buffer) => void;
   /** @internal */
   onClose(code: number, reason: Buffer): void {
     this.emit('conclude', code, reason);
@@ -97,3 +92,5 @@ export class Receiver extends Writable implements ReaderSink {
     this.settle(callback);
   }
 }
+
+installEmitters(Receiver.prototype);

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { BINARY_TYPES, EMPTY_BUFFER, type BinaryType } from '../core/constants';
 import type { BinaryMessage } from '../core/binary-data';
 import { toError, type ProtocolFailure } from '../core/errors';
-import { readyStateOf } from '../core/session';
+import { readyStateOf, type Session } from '../core/session';
 import { Connection, type ConnectionOwner } from '../io/connection';
 import { byteLengthOf, type SendData } from '../io/data';
 import type { ExtensionMap, SendOptions } from '../io/sender';
@@ -19,6 +19,7 @@ import { SocketFeatures, resolveFeatureOptions, type SendStatus } from './socket
 import { admitSend, drainWatcher, statusAfterSend } from './backpressure';
 import { subscribe, unsubscribe } from './broadcast';
 import type { ServerHub } from './server-hub';
+import { installEmitters } from './emit-events';
 
 const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 const NO_EXTENSIONS: ExtensionMap = Object.freeze({});
@@ -169,15 +170,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
 
   /** Start the closing handshake (RFC 6455 §7.1.2). */
   close(code?: number, data?: string | Buffer): void {
-    const state = this.readyState;
-    if (state === 3) return;
-    if (state === 0) {
-      this._abortHandshake('WebSocket was closed before the connection was established');
-      return;
-    }
-    // Aborted while connecting: nothing left to close.
-    if (this._connection === null) return;
-    this._connection.session.close(code, data);
+    this._sessionToClose()?.close(code, data);
   }
 
   /** Stop reading from the socket. */
@@ -272,29 +265,28 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
 
   /** Destroy the connection now, without a closing handshake. */
   terminate(): void {
+    this._sessionToClose()?.terminate();
+  }
+
+  /** close()/terminate() share this: abort a pending handshake, or return the session if there is one to end. */
+  private _sessionToClose(): Session | null {
     const state = this.readyState;
-    if (state === 3) return;
+    if (state === 3) return null;
     if (state === 0) {
       this._abortHandshake('WebSocket was closed before the connection was established');
-      return;
+      return null;
     }
-    if (this._connection === null) return;
-    this._connection.session.terminate();
+    // Aborted while connecting: nothing left to close.
+    return this._connection === null ? null : this._connection.session;
   }
 
   // ---- ConnectionOwner ------------------------------------------------------------------------------------
   /** @internal */
-  onMessage(data: BinaryMessage, isBinary: boolean): void {
-    this.emit('message', data, isBinary);
-  }
+  declare onMessage: (data: BinaryMessage, isBinary: boolean) => void;
   /** @internal */
-  onPing(data: Buffer): void {
-    this.emit('ping', data);
-  }
+  declare onPing: (data: Buffer) => void;
   /** @internal */
-  onPong(data: Buffer): void {
-    this.emit('pong', data);
-  }
+  declare onPong: (data: Buffer) => void;
   /** @internal */
   onFailure(failure: ProtocolFailure): void {
     this._emitError(toError(failure));
@@ -414,3 +406,5 @@ WebSocket.prototype.addEventListener = addEventListener;
 WebSocket.prototype.removeEventListener = removeEventListener;
 
 export type { IncomingMessage };
+
+installEmitters(WebSocket.prototype);

@@ -3,7 +3,6 @@
  * does. Pure decisions; the host performs the I/O it asks for. States say who closed first.
  */
 import type { ProtocolFailure } from './errors';
-import type { BinaryMessage, } from './binary-data';
 import { EMPTY_BUFFER } from './constants';
 
 /** Who started closing, or whether we are done. Mapped to `readyState` in {@link readyStateOf}. */
@@ -37,9 +36,7 @@ export interface SessionHost {
   stopReading(): void;
   /** Arm the close timeout (RFC 6455 §7.1.1: don't wait for the peer forever). */
   startCloseTimer(): void;
-  emitMessage(data: BinaryMessage, isBinary: boolean): void;
   emitPing(data: Buffer): void;
-  emitPong(data: Buffer): void;
   emitFailure(failure: ProtocolFailure): void;
 }
 
@@ -70,11 +67,6 @@ export class Session {
     this.options = options;
   }
 
-  /** A message arrived. */
-  onMessage(data: BinaryMessage, isBinary: boolean): void {
-    this.host.emitMessage(data, isBinary);
-  }
-
   /** RFC 6455 §5.5.2: answer a ping with a pong carrying the same data (while open), then report it. */
   onPing(data: Buffer): void {
     if (this.options.autoPong && this.state === 'open') {
@@ -91,10 +83,6 @@ export class Session {
       }
     }
     this.host.emitPing(data);
-  }
-
-  onPong(data: Buffer): void {
-    this.host.emitPong(data);
   }
 
   /** RFC 6455 §5.5.1: the peer's close frame; echo it (same code and reason) unless we already sent ours. */

@@ -96,15 +96,15 @@ export class Connection implements ReaderSink, SessionHost {
     socket.on('error', socketOnError);
   }
 
-  // ---- ReaderSink: reader → session ------------------------------------------------------------------------
+  // ---- ReaderSink: messages and pongs go straight to the owner; the rest through the session ----------------
   onMessage(data: BinaryMessage, isBinary: boolean): void {
-    this.session.onMessage(data, isBinary);
+    this.owner.onMessage(data, isBinary);
   }
   onPing(data: Buffer): void {
     this.session.onPing(data);
   }
   onPong(data: Buffer): void {
-    this.session.onPong(data);
+    this.owner.onPong(data);
   }
   onClose(code: number, reason: Buffer): void {
     this.session.onPeerClose(code, reason);
@@ -146,14 +146,8 @@ export class Connection implements ReaderSink, SessionHost {
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
     this.closeTimer = setTimeout(destroySocket, this.closeTimeout, this.socket);
   }
-  emitMessage(data: BinaryMessage, isBinary: boolean): void {
-    this.owner.onMessage(data, isBinary);
-  }
   emitPing(data: Buffer): void {
     this.owner.onPing(data);
-  }
-  emitPong(data: Buffer): void {
-    this.owner.onPong(data);
   }
   emitFailure(failure: ProtocolFailure): void {
     this.owner.onFailure(failure);
