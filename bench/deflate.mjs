@@ -14,7 +14,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseKv, runPinned, sleep, startServer, stopProcess } from './lib/proc.mjs';
+import { HZ, cpuJiffies, parseKv, processJiffies, runPinned, sleep, startServer, stopProcess } from './lib/proc.mjs';
 import { median } from './lib/report.mjs';
 import { loadImpl, rootDir } from './servers/impls.mjs';
 
@@ -24,7 +24,6 @@ const DEFLATE = { threshold: 1024, concurrencyLimit: 10, serverNoContextTakeover
 const CONNS = 100;
 const SIZES = [1024, 64 * 1024];
 const IMPLS = ['ws', 'sockwire'];
-const HZ = 100;
 
 /** JSON-like text messages of exactly `size` bytes; a pool of distinct ones so each message is not a repeat. */
 function messagePool(size, count) {
@@ -53,10 +52,7 @@ function messagePool(size, count) {
 
 /** Busy jiffies of all CPUs, and user+system jiffies of `pid`. */
 function jiffies(pid) {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = st.slice(st.lastIndexOf(')') + 2).split(' ');
-  return { busy: f.reduce((a, b) => a + b, 0) - f[3] - (f[4] || 0), proc: Number(rest[11]) + Number(rest[12]) };
+  return { busy: cpuJiffies().busy, proc: processJiffies(pid) };
 }
 
 // --- child: echo server --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeF
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { renderChart } from './chart.mjs';
-import { parseKv, run, runPinned, sleep, startServer, stopProcess } from './lib/proc.mjs';
+import { cpuJiffies, parseKv, run, runPinned, sleep, startServer, stopProcess } from './lib/proc.mjs';
 import { renderSuite, replaceSection, summarize } from './lib/report.mjs';
 import { SCENARIOS, TIMING } from './lib/scenarios.mjs';
 import { benchDir, depsDir, rootDir } from './servers/impls.mjs';
@@ -29,7 +29,8 @@ const LOAD_CPU = '1';
 const log = (s) => process.stderr.write(s + '\n');
 
 /**
- * Compiles wsload and wsecho with gcc -O2 (both are our own, single-file C tools). Each is built aside and
+ * Compiles wsload and wsecho with gcc -O2 (both are our own C tools: one .c file each, plus the
+ * shared header wsproto.h that gcc finds next to it). Each is built aside and
  * renamed into place, so a concurrent run still executing the old binary is not disturbed.
  */
 async function buildTools() {
@@ -70,13 +71,6 @@ async function snapshotSockwire() {
       `for (const k of ['WebSocket', 'WebSocketServer']) if (typeof m[k] !== 'function') { console.log(k); process.exit(1); }`]);
   if (r.code !== 0) return { ok: false, why: `built sockwire lacks ${r.output.trim() || 'a loadable index'}` };
   return { ok: true, dir: dst };
-}
-
-/** Sum of busy and total jiffies over all CPUs, from /proc/stat. */
-function cpuJiffies() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const total = f.reduce((a, b) => a + b, 0);
-  return { busy: total - f[3] - (f[4] || 0), total };
 }
 
 /** Percent of one CPU used by neither server nor load above which a run is redone. */

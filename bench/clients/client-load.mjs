@@ -3,7 +3,7 @@
 // `node client-load.mjs IMPL PORT CONNS SIZE DURATION_S WARMUP_S [DEPTH] [SERVER_PID]` prints one key=value
 // line like wsload (with srv_cpu and sys_busy when the server pid is given, so the runner can spot noisy runs).
 // Every echo is compared byte for byte with what was sent; a mismatch or an early close counts as an error.
-import { readFileSync } from 'node:fs';
+import { HZ, cpuJiffies, processJiffies } from '../lib/proc.mjs';
 import { loadImpl } from '../servers/impls.mjs';
 
 const [impl, portArg, connsArg, sizeArg, durArg, warmArg, depthArg, serverPidArg] = process.argv.slice(2);
@@ -43,16 +43,8 @@ function onError() {
 
 /** Jiffies: all CPUs busy, and the server's user+system (fields 14 and 15 of /proc/PID/stat). */
 function sample() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  let srv = null;
-  if (serverPidArg) {
-    const st = readFileSync(`/proc/${serverPidArg}/stat`, 'utf8');
-    const rest = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    srv = Number(rest[11]) + Number(rest[12]);
-  }
-  return { busy: f.reduce((a, b) => a + b, 0) - f[3] - (f[4] || 0), srv };
+  return { busy: cpuJiffies().busy, srv: serverPidArg ? processJiffies(serverPidArg) : null };
 }
-const HZ = 100; // USER_HZ on Linux
 
 function report(secs, count, cpuMicros, s0) {
   let extra = '';

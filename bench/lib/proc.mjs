@@ -1,6 +1,8 @@
 // Process helpers for the benchmark runner: start a pinned server and read its port, run a pinned load
-// generator with a hard time limit, parse `key=value` output lines, stop what we started (by pid only).
+// generator with a hard time limit, parse `key=value` output lines, stop what we started (by pid only), and
+// read CPU time from /proc (to spot runs that other processes disturbed).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /**
  * Parses one `key=value key=value` line into an object; numeric values become numbers.
@@ -126,3 +128,28 @@ export function run(cmd, args, opts = {}) {
 
 /** @param {number} ms */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** USER_HZ on Linux: the unit of the jiffies below, per second. */
+export const HZ = 100;
+
+/**
+ * Busy and total jiffies summed over all CPUs, from the first line of /proc/stat (idle and iowait are not busy).
+ * @returns {{ busy: number, total: number }}
+ */
+export function cpuJiffies() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - (f[4] || 0), total };
+}
+
+/**
+ * User + system jiffies of one process (fields 14 and 15 of /proc/PID/stat; counted after the `comm` field,
+ * which may itself hold spaces or parentheses).
+ * @param {number | string} pid
+ * @returns {number}
+ */
+export function processJiffies(pid) {
+  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}

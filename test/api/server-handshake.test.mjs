@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { WebSocket, WebSocketServer } from '../helpers/impl.mjs';
 import {
   ACCEPT,
+  SUCCESS_HEAD,
   KEY,
   onceEvent,
   openRaw,
@@ -21,7 +22,6 @@ import {
 
 const T = { timeout: 15000 };
 exitGuard();
-const SUCCESS_HEAD = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${ACCEPT}\r\n\r\n`;
 
 const R405 = rejection(405, 'Method Not Allowed', 'Invalid HTTP method');
 const R400_UPGRADE = rejection(400, 'Bad Request', 'Invalid Upgrade header');

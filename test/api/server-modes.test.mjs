@@ -7,7 +7,7 @@ import { test } from 'node:test';
 
 import { WebSocket, WebSocketServer } from '../helpers/impl.mjs';
 import {
-  ACCEPT,
+  SUCCESS_HEAD,
   exitGuard,
   maskedClose,
   maskedFrame,
@@ -27,7 +27,6 @@ import {
 const T = { timeout: 15000 };
 exitGuard();
 
-const SUCCESS_HEAD = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${ACCEPT}\r\n\r\n`;
 /** Unmasked server close frame with code 1000 and no reason (RFC 6455 §5.5.1). */
 const SERVER_CLOSE_1000 = Buffer.from([0x88, 0x02, 0x03, 0xe8]);
 

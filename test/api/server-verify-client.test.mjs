@@ -7,7 +7,7 @@ import { test } from 'node:test';
 
 import { WebSocket, WebSocketServer } from '../helpers/impl.mjs';
 import {
-  ACCEPT,
+  SUCCESS_HEAD,
   onceEvent,
   openRaw,
   rejection,
@@ -23,7 +23,6 @@ import {
 
 const T = { timeout: 15000 };
 exitGuard();
-const SUCCESS_HEAD = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${ACCEPT}\r\n\r\n`;
 const R401 = rejection(401, 'Unauthorized', 'Unauthorized');
 
 test('sync verifyClient: info has exactly origin, secure, req; true accepts', T, async (t) => {

@@ -2,6 +2,7 @@
 // (RFC 6455 §4.2.2), HTTP head parsing and the normalisations that make two runs comparable (no Date, no random
 // keys, no ports). Nothing here touches the implementation under test.
 import { createHash } from 'node:crypto';
+import { buildFrame, parseFrames } from '../helpers/frame-bytes.mjs';
 
 /** RFC 6455 §1.3: the GUID appended to the key before hashing. */
 export const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -40,27 +41,8 @@ export function closePayload(code, reason = '') {
  * `length` overrides the encoded payload length (for malformed-length tests); `rsv` is 3 bits (RSV1 = 4).
  */
 export function frame({ fin = true, rsv = 0, op, payload = Buffer.alloc(0), mask = false, length }) {
-  const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const len = length ?? data.length;
-  let head;
-  if (len < 126) {
-    head = Buffer.from([0, len]);
-  } else if (len < 65536) {
-    head = Buffer.alloc(4);
-    head[1] = 126;
-    head.writeUInt16BE(len, 2);
-  } else {
-    head = Buffer.alloc(10);
-    head[1] = 127;
-    head.writeBigUInt64BE(BigInt(len), 2);
-  }
-  head[0] = (fin ? 0x80 : 0) | (rsv << 4) | op;
-  if (!mask) return Buffer.concat([head, data]);
-  const key = mask === true ? MASK : mask;
-  head[1] |= 0x80;
-  const body = Buffer.from(data);
-  for (let i = 0; i < body.length; i++) body[i] ^= key[i & 3];
-  return Buffer.concat([head, key, body]);
+  const key = mask === true ? MASK : mask || null;
+  return buildFrame({ fin, rsv, opcode: op, payload, key, length });
 }
 
 /** Short stable text for a payload: hex when small, else length + SHA-1 + first bytes (keeps diffs readable). */
@@ -75,40 +57,18 @@ export function bytesRepr(buf) {
  * with `mask` the key in hex (or null) and `data` the unmasked payload, as a Buffer.
  */
 export function splitFrames(bytes) {
-  const frames = [];
-  let at = 0;
-  for (let guard = 0; guard < 1e6; guard++) {
-    if (bytes.length - at < 2) break;
-    const b0 = bytes[at];
-    const b1 = bytes[at + 1];
-    let len = b1 & 0x7f;
-    let offset = at + 2;
-    if (len === 126) {
-      if (bytes.length < offset + 2) break;
-      len = bytes.readUInt16BE(offset);
-      offset += 2;
-    } else if (len === 127) {
-      if (bytes.length < offset + 8) break;
-      len = Number(bytes.readBigUInt64BE(offset));
-      offset += 8;
-    }
-    const masked = (b1 & 0x80) !== 0;
-    const key = masked ? bytes.subarray(offset, offset + 4) : null;
-    if (masked) offset += 4;
-    if (bytes.length < offset + len) break;
-    const data = Buffer.from(bytes.subarray(offset, offset + len));
-    if (key) for (let i = 0; i < data.length; i++) data[i] ^= key[i & 3];
-    frames.push({
-      fin: (b0 & 0x80) !== 0,
-      rsv: (b0 >> 4) & 7,
-      op: b0 & 0x0f,
+  const { frames, rest } = parseFrames(bytes);
+  return {
+    frames: frames.map(({ fin, rsv, opcode, key, length, payload }) => ({
+      fin,
+      rsv,
+      op: opcode,
       mask: key ? key.toString('hex') : null,
-      len,
-      data
-    });
-    at = offset + len;
-  }
-  return { frames, rest: bytes.subarray(at) };
+      len: length,
+      data: payload
+    })),
+    rest
+  };
 }
 
 /** Frames as comparable plain objects (payload through {@link bytesRepr}); trailing partial bytes as `rest`. */

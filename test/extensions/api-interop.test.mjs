@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import net from 'node:net';
+import { startSniffProxy } from '../helpers/sniff-proxy.mjs';
+import { xorshift32 } from '../helpers/xorshift.mjs';
 
 const require = createRequire(import.meta.url);
 const sockwire = require(process.env.SOCKWIRE_API_DIST ?? '../../dist/cjs/index.js');
@@ -26,17 +27,7 @@ function bounded(promise, label, ms = WAIT_MS) {
 }
 
 /** Deterministic xorshift32 PRNG. */
-function prng(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const prng = xorshift32;
 
 /** JSON-like ASCII text of exactly `size` bytes (compressible, like real traffic). */
 function jsonText(size, seed) {
@@ -73,94 +64,6 @@ const BIG = [
 ];
 const LIGHT = [FULL[0], FULL[2], FULL[5], { binary: true, data: binary(20000, 99) }];
 
-/** Streaming frame tap: records { fin, rsv, opcode, length } of each frame without buffering payloads. */
-function frameTap(out) {
-  let head = Buffer.alloc(0);
-  let skip = 0;
-  return (chunk) => {
-    while (chunk.length > 0) {
-      if (skip > 0) {
-        const take = Math.min(skip, chunk.length);
-        skip -= take;
-        chunk = chunk.subarray(take);
-        continue;
-      }
-      head = Buffer.concat([head, chunk]);
-      chunk = Buffer.alloc(0);
-      if (head.length < 2) return;
-      const b1 = head[1];
-      let length = b1 & 0x7f;
-      let at = 2;
-      if (length === 126) {
-        if (head.length < 4) return;
-        length = head.readUInt16BE(2);
-        at = 4;
-      } else if (length === 127) {
-        if (head.length < 10) return;
-        length = Number(head.readBigUInt64BE(2));
-        at = 10;
-      }
-      if (b1 & 0x80) at += 4;
-      if (head.length < at) return;
-      out.push({ fin: (head[0] & 0x80) !== 0, rsv: (head[0] >> 4) & 7, opcode: head[0] & 0x0f, length });
-      chunk = head.subarray(at);
-      head = Buffer.alloc(0);
-      skip = length;
-    }
-  };
-}
-
-/** Tap for one direction: the HTTP head first (kept as text), then frames. */
-function directionTap(record, key) {
-  let head = Buffer.alloc(0);
-  let frames = null;
-  return (chunk) => {
-    if (frames !== null) return frames(chunk);
-    head = Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end === -1) return undefined;
-    record[key] = head.subarray(0, end).toString('latin1');
-    frames = frameTap(record[key === 'request' ? 'c2s' : 's2c']);
-    return frames(head.subarray(end + 4));
-  };
-}
-
-/** A one-connection TCP proxy to `port` on 127.0.0.1 that records both directions. */
-async function startProxy(port) {
-  const record = { request: '', response: '', c2s: [], s2c: [] };
-  const sockets = [];
-  const server = net.createServer((down) => {
-    const up = net.connect(port, '127.0.0.1');
-    sockets.push(down, up);
-    // Without this, Nagle plus delayed ACKs add 40 ms stalls to every small frame the proxy forwards.
-    down.setNoDelay(true);
-    up.setNoDelay(true);
-    const toServer = directionTap(record, 'request');
-    const toClient = directionTap(record, 'response');
-    for (const [from, to, tap] of [[down, up, toServer], [up, down, toClient]]) {
-      from.on('data', (chunk) => {
-        tap(chunk);
-        if (!to.write(chunk)) {
-          from.pause();
-          to.once('drain', () => from.resume());
-        }
-      });
-      from.on('end', () => to.end());
-      from.on('error', () => to.destroy());
-      from.on('close', () => to.destroy());
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: server.address().port,
-    record,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((resolve) => server.close(resolve));
-    }
-  };
-}
-
 /** The Sec-WebSocket-Extensions value of an HTTP head, or null. */
 function extensionsOf(head) {
   const line = head.split('\r\n').find((l) => /^sec-websocket-extensions:/i.test(l));
@@ -182,7 +85,7 @@ async function echoServer(lib, perMessageDeflate) {
 /** One client session through the proxy: send every message at once, collect the echoes, close with 1000. */
 async function session(clientLib, serverLib, clientOptions, serverOptions, messages) {
   const server = await echoServer(serverLib, serverOptions);
-  const proxy = await startProxy(server.port);
+  const proxy = await startSniffProxy(server.port);
   try {
     const client = new clientLib.WebSocket(`ws://127.0.0.1:${proxy.port}/`, { perMessageDeflate: clientOptions });
     const echoes = [];
@@ -204,7 +107,8 @@ async function session(clientLib, serverLib, clientOptions, serverOptions, messa
       client.close(1000);
       await bounded(closed, 'close');
     }
-    return { opened, echoes, errors, serverCloses: server.closes, ...proxy.record };
+    const record = proxy.connections[0] ?? { request: '', response: '', c2s: [], s2c: [] };
+    return { opened, echoes, errors, serverCloses: server.closes, ...record };
   } finally {
     await proxy.close();
     await server.close();

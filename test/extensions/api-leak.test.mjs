@@ -9,9 +9,9 @@ import { createHook } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { trackZlibStreams } from '../helpers/zlib-streams.mjs';
 
 const require = createRequire(import.meta.url);
-const zlib = require('node:zlib');
 const sockwire = require(process.env.SOCKWIRE_API_DIST ?? '../../dist/cjs/index.js');
 
 const MiB = 1024 * 1024;
@@ -35,21 +35,8 @@ createHook({
 }).enable();
 
 // Streams that did work and have not emitted 'close' yet (close() frees the handle's memory at once).
-const openStreams = new Set();
-let streamsUsed = 0;
-const tracked = new WeakSet();
-for (const Stream of [zlib.DeflateRaw, zlib.InflateRaw]) {
-  const original = Stream.prototype._transform;
-  Stream.prototype._transform = function (...args) {
-    if (!tracked.has(this)) {
-      tracked.add(this);
-      streamsUsed++;
-      openStreams.add(this);
-      this.once('close', () => openStreams.delete(this));
-    }
-    return original.apply(this, args);
-  };
-}
+const zlibStreams = trackZlibStreams();
+const openStreams = zlibStreams.open;
 
 /** Let pending closes and destroy hooks run, with full collections in between (bounded turns). */
 async function settle() {
@@ -149,7 +136,7 @@ test(`${TOTAL} open/close cycles with compression: zlib handles, resources and R
     await settle();
     assert.equal(openStreams.size, 0);
     assert.equal(liveZlib.size, baseZlib);
-    streamsUsed = 0;
+    zlibStreams.used = 0;
     serverCloses.clear();
     compressedEchoes = 0;
     const warm = await cycles(port, WARM_UP, deadline);
@@ -162,11 +149,11 @@ test(`${TOTAL} open/close cycles with compression: zlib handles, resources and R
     const growth = process.memoryUsage().rss - rssAfterWarmUp;
     const heapGrowth = process.memoryUsage().heapUsed - heapAfterWarmUp;
     t.diagnostic(`RSS after ${WARM_UP} warm-up cycles ${(rssAfterWarmUp / MiB).toFixed(1)} MiB; growth over the next ${TOTAL - WARM_UP}: RSS ${(growth / MiB).toFixed(2)} MiB, JS heap ${(heapGrowth / MiB).toFixed(2)} MiB`);
-    t.diagnostic(`zlib streams used ${streamsUsed}, still open ${openStreams.size}; native ZLIB handles alive ${liveZlib.size} (baseline ${baseZlib})`);
+    t.diagnostic(`zlib streams used ${zlibStreams.used}, still open ${openStreams.size}; native ZLIB handles alive ${liveZlib.size} (baseline ${baseZlib})`);
     assert.equal(compressedEchoes, TOTAL);
     assert.deepEqual(Object.fromEntries(serverCloses), { 1000: TOTAL });
     // Each connection used a deflate and an inflate stream on each side.
-    assert.equal(streamsUsed, 4 * TOTAL);
+    assert.equal(zlibStreams.used, 4 * TOTAL);
     assert.equal(openStreams.size, 0, 'zlib streams not closed');
     assert.equal(liveZlib.size, baseZlib, 'native zlib handles not released');
     // One leaked deflate + inflate pair per connection would be well over 8,000 x 64 KiB = 500 MiB; 32 MiB is

@@ -7,29 +7,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import net from 'node:net';
+import { startSniffProxy } from '../helpers/sniff-proxy.mjs';
+import { trackZlibStreams } from '../helpers/zlib-streams.mjs';
 
 const require = createRequire(import.meta.url);
-const zlib = require('node:zlib');
 const sockwire = require(process.env.SOCKWIRE_API_DIST ?? '../../dist/cjs/index.js');
 const ws = require('ws');
 
 const WAIT_MS = 10000;
 
 // Every raw deflate/inflate stream that does work is tracked until its 'close' (the zlib handle is freed then).
-const openStreams = new Set();
-const tracked = new WeakSet();
-for (const Stream of [zlib.DeflateRaw, zlib.InflateRaw]) {
-  const original = Stream.prototype._transform;
-  Stream.prototype._transform = function (...args) {
-    if (!tracked.has(this)) {
-      tracked.add(this);
-      openStreams.add(this);
-      this.once('close', () => openStreams.delete(this));
-    }
-    return original.apply(this, args);
-  };
-}
+const openStreams = trackZlibStreams().open;
 
 function bounded(promise, label, ms = WAIT_MS) {
   let timer;
@@ -47,83 +35,6 @@ async function until(done, label, ms = WAIT_MS) {
     await new Promise((resolve) => setTimeout(resolve, turn < 50 ? 0 : 5));
   }
   if (!done()) throw new Error(`gave up: ${label}`);
-}
-
-/** Streaming frame tap: records { fin, rsv, opcode, length } of each frame after the HTTP head. */
-function directionTap(out) {
-  let headDone = false;
-  let pending = Buffer.alloc(0);
-  let skip = 0;
-  return (chunk) => {
-    while (chunk.length > 0) {
-      if (skip > 0) {
-        const take = Math.min(skip, chunk.length);
-        skip -= take;
-        chunk = chunk.subarray(take);
-        continue;
-      }
-      pending = Buffer.concat([pending, chunk]);
-      chunk = Buffer.alloc(0);
-      if (!headDone) {
-        const end = pending.indexOf('\r\n\r\n');
-        if (end === -1) return;
-        headDone = true;
-        chunk = pending.subarray(end + 4);
-        pending = Buffer.alloc(0);
-        continue;
-      }
-      if (pending.length < 2) return;
-      let length = pending[1] & 0x7f;
-      let at = 2;
-      if (length === 126) {
-        if (pending.length < 4) return;
-        length = pending.readUInt16BE(2);
-        at = 4;
-      } else if (length === 127) {
-        if (pending.length < 10) return;
-        length = Number(pending.readBigUInt64BE(2));
-        at = 10;
-      }
-      if (pending[1] & 0x80) at += 4;
-      if (pending.length < at) return;
-      out.push({ fin: (pending[0] & 0x80) !== 0, rsv: (pending[0] >> 4) & 7, opcode: pending[0] & 0x0f, length });
-      chunk = pending.subarray(at);
-      pending = Buffer.alloc(0);
-      skip = length;
-    }
-  };
-}
-
-/** A TCP proxy to `port` recording frames per connection: `connections[i] = { c2s, s2c }`. */
-async function startProxy(port) {
-  const connections = [];
-  const sockets = [];
-  const server = net.createServer((down) => {
-    const up = net.connect(port, '127.0.0.1');
-    const record = { c2s: [], s2c: [] };
-    connections.push(record);
-    sockets.push(down, up);
-    down.setNoDelay(true);
-    up.setNoDelay(true);
-    for (const [from, to, tap] of [[down, up, directionTap(record.c2s)], [up, down, directionTap(record.s2c)]]) {
-      from.on('data', (chunk) => {
-        tap(chunk);
-        to.write(chunk);
-      });
-      from.on('end', () => to.end());
-      from.on('error', () => to.destroy());
-      from.on('close', () => to.destroy());
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: server.address().port,
-    connections,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((resolve) => server.close(resolve));
-    }
-  };
 }
 
 function text(size, seed) {
@@ -215,7 +126,7 @@ async function orderingRun(lib, deflateOptions, clients) {
   try {
     const sides = [];
     for (let c = 0; c < clients; c++) {
-      const proxy = await startProxy(wss.address().port);
+      const proxy = await startSniffProxy(wss.address().port);
       proxies.push(proxy);
       const client = new lib.WebSocket(`ws://127.0.0.1:${proxy.port}/`, { perMessageDeflate: deflateOptions });
       const side = { client, steps: plan(c), order: [], messages: [], pongs: 0, wire: proxy.connections };

@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
-import { constants, createDeflateRaw, deflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync } from 'node:zlib';
+import { buildFrame, parseFrames as splitFrames } from '../helpers/frame-bytes.mjs';
+import { zipBomb } from '../helpers/zip-bomb.mjs';
 
 const require = createRequire(import.meta.url);
 const SOCKWIRE_PATH = require.resolve(process.env.SOCKWIRE_API_DIST ?? '../../dist/cjs/index.js');
@@ -25,7 +27,6 @@ const WAIT_MS = 20000;
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const MASK = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
 function bounded(promise, label, ms = WAIT_MS) {
   let timer;
@@ -37,48 +38,11 @@ function bounded(promise, label, ms = WAIT_MS) {
 
 /** One frame (RFC 6455 §5.2), masked when `mask` (client to server). `rsv` is the 3-bit RSV field. */
 function frame({ opcode, payload = Buffer.alloc(0), fin = true, rsv = 0, mask = true }) {
-  const length = payload.length;
-  const head = [(fin ? 0x80 : 0) | (rsv << 4) | opcode];
-  const maskBit = mask ? 0x80 : 0;
-  if (length < 126) head.push(maskBit | length);
-  else if (length < 65536) head.push(maskBit | 126, length >> 8, length & 0xff);
-  else {
-    head.push(maskBit | 127, 0, 0, 0, 0);
-    head.push((length >>> 24) & 0xff, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
-  }
-  if (!mask) return Buffer.concat([Buffer.from(head), payload]);
-  const body = Buffer.from(payload);
-  for (let i = 0; i < body.length; i++) body[i] ^= MASK[i & 3];
-  return Buffer.concat([Buffer.from(head), MASK, body]);
+  return buildFrame({ opcode, payload, fin, rsv, key: mask ? MASK : null });
 }
 
 /** Frames in a byte stream (payloads unmasked); a trailing partial frame is left out. */
-function parseFrames(bytes) {
-  const frames = [];
-  let at = 0;
-  while (at + 2 <= bytes.length) {
-    let length = bytes[at + 1] & 0x7f;
-    let pos = at + 2;
-    if (length === 126) {
-      if (pos + 2 > bytes.length) break;
-      length = bytes.readUInt16BE(pos);
-      pos += 2;
-    } else if (length === 127) {
-      if (pos + 8 > bytes.length) break;
-      length = Number(bytes.readBigUInt64BE(pos));
-      pos += 8;
-    }
-    const masked = (bytes[at + 1] & 0x80) !== 0;
-    const key = masked ? bytes.subarray(pos, pos + 4) : null;
-    if (masked) pos += 4;
-    if (pos + length > bytes.length) break;
-    const payload = Buffer.from(bytes.subarray(pos, pos + length));
-    if (key) for (let i = 0; i < payload.length; i++) payload[i] ^= key[i & 3];
-    frames.push({ fin: (bytes[at] & 0x80) !== 0, rsv: (bytes[at] >> 4) & 7, opcode: bytes[at] & 0x0f, payload });
-    at = pos + length;
-  }
-  return frames;
-}
+const parseFrames = (bytes) => splitFrames(bytes).frames;
 
 /** The status code of the first close frame in `frames` (1005 for an empty one), or null. */
 function closeCodeOf(frames) {
@@ -131,32 +95,6 @@ async function writeAll(socket, bytes) {
 }
 
 // --- zip bomb -------------------------------------------------------------------------------------------------
-
-function flushed(deflate, data) {
-  return new Promise((resolve) => {
-    const chunks = [];
-    const onData = (chunk) => chunks.push(chunk);
-    deflate.on('data', onData);
-    deflate.write(data);
-    deflate.flush(constants.Z_SYNC_FLUSH, () => {
-      deflate.off('data', onData);
-      resolve(Buffer.concat(chunks));
-    });
-  });
-}
-
-/** `mebibytes` MiB of zeros as one raw DEFLATE stream: once the window is all zeros each further MiB is the same. */
-async function zipBomb(mebibytes) {
-  const deflate = createDeflateRaw({ level: 9 });
-  const zeros = Buffer.alloc(MiB);
-  const first = await flushed(deflate, zeros);
-  const steady = await flushed(deflate, zeros);
-  deflate.close();
-  const body = Buffer.concat([first, ...Array.from({ length: mebibytes - 1 }, () => steady)]);
-  // RFC 7692 §7.2.1: the sender drops the final 00 00 ff ff.
-  assert.deepEqual(body.subarray(-4), TAIL);
-  return body.subarray(0, body.length - 4);
-}
 
 // The server process: prints {"port"} then one JSON line per server-side event.
 const SERVER_SCRIPT = `

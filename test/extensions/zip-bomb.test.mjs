@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { constants, createDeflateRaw, inflateRawSync } from 'node:zlib';
+import { constants, inflateRawSync } from 'node:zlib';
+import { zipBomb } from '../helpers/zip-bomb.mjs';
 
 const require = createRequire(import.meta.url);
 const { PerMessageDeflate } = require('../../dist/cjs/extensions/permessage-deflate.js');
@@ -11,35 +12,6 @@ const { PerMessageDeflate } = require('../../dist/cjs/extensions/permessage-defl
 const MiB = 1 << 20;
 /** Generous bound on RSS growth: maxPayload (1 MiB) plus zlib state and GC slack — 1/16 of the bomb. */
 const RSS_BOUND = 64 * MiB;
-
-function flushed(deflate, data) {
-  return new Promise((resolve) => {
-    const chunks = [];
-    const onData = (chunk) => chunks.push(chunk);
-    deflate.on('data', onData);
-    deflate.write(data);
-    deflate.flush(constants.Z_SYNC_FLUSH, () => {
-      deflate.off('data', onData);
-      resolve(Buffer.concat(chunks));
-    });
-  });
-}
-
-/**
- * `mebibytes` MiB of zeros as one raw DEFLATE stream without building it: the first MiB (`head`) fills the window
- * with zeros, after which every further MiB compresses to the same byte-aligned block (`repeat`).
- */
-async function makeBomb(mebibytes) {
-  const deflate = createDeflateRaw({ level: 9 });
-  const zeros = Buffer.alloc(MiB);
-  const head = await flushed(deflate, zeros);
-  const repeat = await flushed(deflate, zeros);
-  deflate.close();
-  const body = Buffer.concat([head, ...new Array(mebibytes - 1).fill(repeat)]);
-  // A message's final frame carries no 00 00 ff ff tail (RFC 7692 §7.2.1).
-  assert.deepEqual(body.subarray(-4), Buffer.from([0, 0, 0xff, 0xff]));
-  return body.subarray(0, body.length - 4);
-}
 
 function decompress(ext, data, fin) {
   return new Promise((resolve) => ext.decompress(data, fin, (error, out) => resolve({ error, out })));
@@ -62,14 +34,14 @@ async function withPeakRss(fn) {
 }
 
 test('the bomb construction is sound: 4 copies inflate to exactly 4 MiB of zeros', async () => {
-  const small = await makeBomb(4);
+  const small = await zipBomb(4);
   const out = inflateRawSync(Buffer.concat([small, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: constants.Z_SYNC_FLUSH });
   assert.equal(out.length, 4 * MiB);
   assert.equal(out.indexOf(1), -1);
 });
 
 test('1 GiB of zeros as one message, maxPayload 1 MiB: RangeError 1009, memory stays bounded', async () => {
-  const bomb = await makeBomb(1024);
+  const bomb = await zipBomb(1024);
   assert.ok(bomb.length < 1.1 * MiB, `bomb is ${bomb.length} bytes`);
   const ext = new PerMessageDeflate({ maxPayload: MiB });
   ext.accept([{}]);
@@ -87,7 +59,7 @@ test('1 GiB of zeros as one message, maxPayload 1 MiB: RangeError 1009, memory s
 });
 
 test('the same bomb as 10,000 fragments: stops at the fragment that passes 1 MiB in total', async () => {
-  const bomb = await makeBomb(1024);
+  const bomb = await zipBomb(1024);
   const ext = new PerMessageDeflate({ maxPayload: MiB, isServer: true });
   ext.accept([{}]);
   const count = 10000;
@@ -112,7 +84,7 @@ test('the same bomb as 10,000 fragments: stops at the fragment that passes 1 MiB
 });
 
 test('without maxPayload (0) the output is not limited (a 64 MiB message inflates fully)', async () => {
-  const bomb = await makeBomb(64);
+  const bomb = await zipBomb(64);
   const ext = new PerMessageDeflate();
   ext.accept([{}]);
   const { error, out } = await decompress(ext, bomb, true);

@@ -2,6 +2,14 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { createRequire } from 'node:module';
+import { buildFrame, parseFrames as splitFrames } from '../helpers/frame-bytes.mjs';
+import {
+  KEY,
+  readHead as readHeadWithin,
+  readToClose as readToCloseWithin,
+  upgradeRequest,
+  withTimeout as raceTimeout
+} from '../helpers/server-helpers.mjs';
 
 const require = createRequire(import.meta.url);
 export const sockwire = require('../../dist/cjs/index.js');
@@ -22,11 +30,7 @@ export function nextEvent(emitter, name, ms = WAIT_MS) {
 
 /** Race `promise` against a cleared timer. */
 export function withTimeout(promise, label, ms = WAIT_MS) {
-  let timer;
-  const guard = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out: ${label}`)), ms);
-  });
-  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
+  return raceTimeout(promise, label, ms);
 }
 
 /** Sleep (used only to let a peer stay quiet or busy; never to assert speed). */
@@ -57,8 +61,6 @@ export async function openClient(t, wss, options = {}, path = '/') {
   return ws;
 }
 
-const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
-
 /**
  * A raw TCP client that completes the upgrade. Resolves `{ socket, rest }` with the socket paused right after the
  * 101 head (`rest` = bytes that followed it). Destroyed after test `t`.
@@ -68,9 +70,7 @@ export async function rawUpgrade(t, port, extraHeaders = {}) {
   t.after(() => socket.destroy());
   socket.on('error', () => {});
   await onceEvent(socket, 'connect');
-  let request = `GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n`;
-  for (const [name, value] of Object.entries(extraHeaders)) request += `${name}: ${value}\r\n`;
-  socket.write(`${request}\r\n`);
+  socket.write(upgradeRequest({ headers: extraHeaders }));
   const { head, rest } = await readHead(socket);
   if (!head.startsWith('HTTP/1.1 101 ')) throw new Error(`upgrade refused: ${head}`);
   return { socket, head, rest };
@@ -78,75 +78,23 @@ export async function rawUpgrade(t, port, extraHeaders = {}) {
 
 /** Read until the end of an HTTP response head; pauses the socket afterwards. */
 export function readHead(socket) {
-  return withTimeout(
-    new Promise((resolve, reject) => {
-      let buffered = Buffer.alloc(0);
-      const onData = (chunk) => {
-        buffered = Buffer.concat([buffered, chunk]);
-        const end = buffered.indexOf('\r\n\r\n');
-        if (end === -1) return;
-        socket.off('data', onData);
-        socket.off('close', onClose);
-        socket.pause();
-        resolve({ head: buffered.subarray(0, end + 4).toString('latin1'), rest: buffered.subarray(end + 4) });
-      };
-      const onClose = () => reject(new Error(`closed before a response head: ${buffered.toString('latin1')}`));
-      socket.on('data', onData);
-      socket.on('close', onClose);
-    }),
-    'response head',
-  );
+  return readHeadWithin(socket, WAIT_MS);
 }
 
 /** Resume `socket` and collect everything until it closes. */
 export function readToClose(socket, initial = Buffer.alloc(0)) {
-  return withTimeout(
-    new Promise((resolve) => {
-      const chunks = [initial];
-      socket.on('data', (chunk) => chunks.push(chunk));
-      socket.on('close', () => resolve(Buffer.concat(chunks)));
-      socket.resume();
-    }),
-    'raw socket close',
-  );
+  return readToCloseWithin(socket, initial, WAIT_MS);
 }
 
-/** Split server-to-client (unmasked) frames; returns `{ frames, rest }`. */
+/** Split server-to-client (unmasked) frames; returns `{ frames, rest }`, each frame `{ fin, rsv1, opcode, payload }`. */
 export function parseFrames(buffer) {
-  const frames = [];
-  let offset = 0;
-  while (buffer.length - offset >= 2) {
-    const first = buffer[offset];
-    let length = buffer[offset + 1] & 0x7f;
-    let start = offset + 2;
-    if (length === 126) {
-      if (buffer.length - offset < 4) break;
-      length = buffer.readUInt16BE(offset + 2);
-      start = offset + 4;
-    } else if (length === 127) {
-      if (buffer.length - offset < 10) break;
-      length = Number(buffer.readBigUInt64BE(offset + 2));
-      start = offset + 10;
-    }
-    if (buffer.length < start + length) break;
-    frames.push({
-      fin: (first & 0x80) !== 0,
-      rsv1: (first & 0x40) !== 0,
-      opcode: first & 0x0f,
-      payload: buffer.subarray(start, start + length),
-    });
-    offset = start + length;
-  }
-  return { frames, rest: buffer.subarray(offset) };
+  const { frames, rest } = splitFrames(buffer);
+  return { frames: frames.map(({ fin, rsv, opcode, payload }) => ({ fin, rsv1: (rsv & 4) !== 0, opcode, payload })), rest };
 }
 
 /** A client-to-server (masked) frame with a fixed mask. */
 export function maskedFrame(opcode, payload) {
-  const data = Buffer.from(payload);
-  const mask = Buffer.from([1, 2, 3, 4]);
-  const header = data.length < 126 ? Buffer.from([0x80 | opcode, 0x80 | data.length]) : Buffer.from([0x80 | opcode, 0xfe, data.length >> 8, data.length & 0xff]);
-  const masked = Buffer.from(data.map((byte, i) => byte ^ mask[i & 3]));
-  return Buffer.concat([header, mask, masked]);
+  return buildFrame({ opcode, payload: Buffer.from(payload), key: Buffer.from([1, 2, 3, 4]) });
 }
 
 /** Send an HTTP upgrade request with node:http and resolve with the response status, headers and body. */

@@ -3,6 +3,7 @@
 // under test, so every byte the client sends or receives is visible to the test.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import { buildFrame, parseFrames } from './frame-bytes.mjs';
 
 /** RFC 6455 §1.3: the GUID appended to the key before hashing. */
 export const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -120,27 +121,7 @@ export async function startAcceptingServer(onOpen, extraLines = () => [], listen
  * a Buffer or string; `rsv` a 3-bit number placed in bits 6..4 of the first byte.
  */
 export function encodeFrame({ fin = true, rsv = 0, opcode, payload = Buffer.alloc(0), mask, length }) {
-  const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const len = length ?? data.length;
-  let header;
-  if (len < 126) {
-    header = Buffer.alloc(2);
-    header[1] = len;
-  } else if (len < 65536) {
-    header = Buffer.alloc(4);
-    header[1] = 126;
-    header.writeUInt16BE(len, 2);
-  } else {
-    header = Buffer.alloc(10);
-    header[1] = 127;
-    header.writeBigUInt64BE(BigInt(len), 2);
-  }
-  header[0] = (fin ? 0x80 : 0) | (rsv << 4) | opcode;
-  if (!mask) return Buffer.concat([header, data]);
-  header[1] |= 0x80;
-  const masked = Buffer.from(data);
-  for (let i = 0; i < masked.length; i++) masked[i] ^= mask[i & 3];
-  return Buffer.concat([header, mask, masked]);
+  return buildFrame({ fin, rsv, opcode, payload, key: mask || null, length });
 }
 
 /** A close frame payload: 2-byte code followed by the reason. */
@@ -175,38 +156,12 @@ export class FrameReader {
   }
 
   parse() {
-    for (;;) {
-      const b = this.buffer;
-      if (b.length < 2) return;
-      let len = b[1] & 0x7f;
-      let offset = 2;
-      if (len === 126) {
-        if (b.length < 4) return;
-        len = b.readUInt16BE(2);
-        offset = 4;
-      } else if (len === 127) {
-        if (b.length < 10) return;
-        len = Number(b.readBigUInt64BE(2));
-        offset = 10;
-      }
-      const masked = (b[1] & 0x80) !== 0;
-      const maskKey = masked ? b.subarray(offset, offset + 4) : null;
-      if (masked) offset += 4;
-      if (b.length < offset + len) return;
-      const payload = Buffer.from(b.subarray(offset, offset + len));
-      if (masked) for (let i = 0; i < payload.length; i++) payload[i] ^= maskKey[i & 3];
-      this.frames.push({
-        fin: (b[0] & 0x80) !== 0,
-        rsv: (b[0] >> 4) & 7,
-        opcode: b[0] & 0x0f,
-        masked,
-        maskKey: maskKey && Buffer.from(maskKey),
-        payload,
-        raw: Buffer.from(b.subarray(0, offset + len))
-      });
-      this.buffer = b.subarray(offset + len);
-      this.wake();
+    const { frames, rest } = parseFrames(this.buffer);
+    for (const { fin, rsv, opcode, masked, key, payload, raw } of frames) {
+      this.frames.push({ fin, rsv, opcode, masked, maskKey: key && Buffer.from(key), payload, raw: Buffer.from(raw) });
     }
+    this.buffer = rest;
+    if (frames.length > 0) this.wake();
   }
 
   wake() {

@@ -2,6 +2,7 @@
 // control frames, its encoding with sockwire's encodeFrame, the events a correct receiver reports for it, and a
 // plain frame walker used to classify mutated streams.
 import { encodeFrame } from './core-util.mjs';
+import { parseFrames } from './frame-bytes.mjs';
 
 /** Payload sizes worth hitting: the length-encoding boundaries of RFC 6455 §5.2 and some ordinary ones. */
 const EDGE_SIZES = [0, 1, 2, 3, 4, 5, 125, 126, 127, 1023, 1024, 1025, 65535, 65536];
@@ -134,35 +135,7 @@ export function encodeFrames(random, frames, masked) {
  * truncated frame. Used to tell where a fragmented text message first becomes invalid UTF-8.
  */
 export function walkFrames(bytes) {
-  const frames = [];
-  let at = 0;
-  while (at + 2 <= bytes.length) {
-    const b0 = bytes[at];
-    const b1 = bytes[at + 1];
-    let length = b1 & 0x7f;
-    let pos = at + 2;
-    if (length === 126) {
-      if (pos + 2 > bytes.length) break;
-      length = bytes.readUInt16BE(pos);
-      pos += 2;
-    } else if (length === 127) {
-      if (pos + 8 > bytes.length) break;
-      length = bytes.readUInt32BE(pos) * 2 ** 32 + bytes.readUInt32BE(pos + 4);
-      pos += 8;
-    }
-    let key = null;
-    if (b1 & 0x80) {
-      if (pos + 4 > bytes.length) break;
-      key = bytes.subarray(pos, pos + 4);
-      pos += 4;
-    }
-    if (pos + length > bytes.length) break;
-    const payload = Buffer.from(bytes.subarray(pos, pos + length));
-    if (key) for (let i = 0; i < payload.length; i++) payload[i] ^= key[i & 3];
-    frames.push({ fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload });
-    at = pos + length;
-  }
-  return frames;
+  return parseFrames(bytes).frames;
 }
 
 /**

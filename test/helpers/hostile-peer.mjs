@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import { buildFrame, parseFrames } from './frame-bytes.mjs';
+import { xorshift32 } from './xorshift.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -16,6 +18,8 @@ export function requireDist(path) {
   return require(ENTRY.replace(/index\.js$/, path));
 }
 export const ws = require('ws');
+/** Frames out of a byte stream, payloads unmasked; `{ frames, rest }` (see frame-bytes.mjs). */
+export { parseFrames };
 
 /** Upper bound for any single wait in the hostile suite. */
 export const WAIT_MS = 5000;
@@ -27,15 +31,7 @@ export const FIXED_MASK = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
 
 /** Deterministic PRNG (xorshift32 with a splitmix-style seed scramble): same seed, same run. */
 export function seeded(seed) {
-  let s = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0) || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const next = xorshift32(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b));
   return {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
@@ -54,28 +50,7 @@ export function seeded(seed) {
  * `length` overrides the declared payload length (a lie); `lengthForm` forces 7/16/64-bit encoding.
  */
 export function frame({ opcode = 0x1, fin = true, rsv = 0, mask = true, key = FIXED_MASK, payload = Buffer.alloc(0), length, lengthForm } = {}) {
-  const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
-  const declared = length ?? data.length;
-  const form = lengthForm ?? (declared < 126 ? 7 : declared < 65536 ? 16 : 64);
-  const head = [((fin ? 0x80 : 0) | ((rsv & 7) << 4) | (opcode & 0x0f)) & 0xff];
-  const maskBit = mask ? 0x80 : 0;
-  if (form === 7) head.push(maskBit | declared);
-  else if (form === 16) head.push(maskBit | 126, (declared >> 8) & 0xff, declared & 0xff);
-  else {
-    head.push(maskBit | 127);
-    const high = Math.floor(declared / 2 ** 32);
-    const low = declared % 2 ** 32;
-    head.push((high >>> 24) & 0xff, (high >>> 16) & 0xff, (high >>> 8) & 0xff, high & 0xff);
-    head.push((low >>> 24) & 0xff, (low >>> 16) & 0xff, (low >>> 8) & 0xff, low & 0xff);
-  }
-  const parts = [Buffer.from(head)];
-  if (mask) {
-    parts.push(Buffer.from(key));
-    const body = Buffer.from(data);
-    for (let i = 0; i < body.length; i++) body[i] ^= key[i & 3];
-    parts.push(body);
-  } else parts.push(data);
-  return Buffer.concat(parts);
+  return buildFrame({ opcode: opcode & 0x0f, fin, rsv: rsv & 7, key: mask ? Buffer.from(key) : null, payload, length, lengthForm });
 }
 
 /** A close payload: 2-byte code plus reason. */
@@ -153,42 +128,6 @@ export async function startServer(lib, options = {}, { errorListener = true, onC
 function messageLength(data) {
   if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
   return data.byteLength;
-}
-
-/**
- * Parse server-to-client frames (unmasked) out of a byte stream, tolerating a trailing partial frame.
- * Returns `{ frames, rest }`.
- */
-export function parseFrames(bytes) {
-  const frames = [];
-  let at = 0;
-  while (at + 2 <= bytes.length) {
-    const b0 = bytes[at];
-    const b1 = bytes[at + 1];
-    let len = b1 & 0x7f;
-    let pos = at + 2;
-    if (len === 126) {
-      if (pos + 2 > bytes.length) break;
-      len = bytes.readUInt16BE(pos);
-      pos += 2;
-    } else if (len === 127) {
-      if (pos + 8 > bytes.length) break;
-      len = bytes.readUInt32BE(pos) * 2 ** 32 + bytes.readUInt32BE(pos + 4);
-      pos += 8;
-    }
-    let key = null;
-    if (b1 & 0x80) {
-      if (pos + 4 > bytes.length) break;
-      key = bytes.subarray(pos, pos + 4);
-      pos += 4;
-    }
-    if (pos + len > bytes.length) break;
-    const payload = Buffer.from(bytes.subarray(pos, pos + len));
-    if (key) for (let i = 0; i < payload.length; i++) payload[i] ^= key[i & 3];
-    frames.push({ fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked: key !== null, payload });
-    at = pos + len;
-  }
-  return { frames, rest: bytes.subarray(at) };
 }
 
 /**

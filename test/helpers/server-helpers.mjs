@@ -4,11 +4,14 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { after } from 'node:test';
 
+import { buildFrame } from './frame-bytes.mjs';
 import { WebSocketServer } from './impl.mjs';
 
 /** The sample key from RFC 6455 §1.3 and its accept value. */
 export const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 export const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
+/** The exact 101 response head a server sends for {@link KEY} with no subprotocol or extension (RFC 6455 §4.2.2). */
+export const SUCCESS_HEAD = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${ACCEPT}\r\n\r\n`;
 
 /** Upper bound for any single wait in these tests. */
 export const WAIT_MS = 4000;
@@ -119,7 +122,7 @@ export async function openRaw(port, data) {
 }
 
 /** Read from `socket` until "\r\n\r\n"; returns the head (latin1) and any bytes after it. */
-export function readHead(socket) {
+export function readHead(socket, ms = WAIT_MS) {
   return withTimeout(
     new Promise((resolve, reject) => {
       let buffered = Buffer.alloc(0);
@@ -137,11 +140,12 @@ export function readHead(socket) {
       socket.on('close', onClose);
     }),
     'response head',
+    ms,
   );
 }
 
 /** Read `socket` (starting with `initial`) until it closes; returns all bytes. */
-export function readToClose(socket, initial = Buffer.alloc(0)) {
+export function readToClose(socket, initial = Buffer.alloc(0), ms = WAIT_MS) {
   return withTimeout(
     new Promise((resolve) => {
       const chunks = [initial];
@@ -150,22 +154,15 @@ export function readToClose(socket, initial = Buffer.alloc(0)) {
       socket.resume();
     }),
     'socket close',
+    ms,
   );
 }
 
 const FIXED_MASK = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
 
-/** A client-to-server (masked, RFC 6455 §5.3) frame with payload < 65536 bytes. */
+/** A client-to-server (masked, RFC 6455 §5.3) frame. */
 export function maskedFrame(opcode, payload, fin = true) {
-  const data = Buffer.from(payload);
-  const first = (fin ? 0x80 : 0) | opcode;
-  const header =
-    data.length < 126
-      ? Buffer.from([first, 0x80 | data.length])
-      : Buffer.from([first, 0x80 | 126, data.length >> 8, data.length & 0xff]);
-  const masked = Buffer.alloc(data.length);
-  for (let i = 0; i < data.length; i++) masked[i] = data[i] ^ FIXED_MASK[i & 3];
-  return Buffer.concat([header, FIXED_MASK, masked]);
+  return buildFrame({ opcode, fin, payload: Buffer.from(payload), key: FIXED_MASK });
 }
 
 /** A masked close frame carrying `code` and `reason`. */

@@ -4,37 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { constants, createDeflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 
 import { bounded, frame, measurePeak, MiB, rawClient, sleep, sockwire, startServer, tick, upgradeRequest, writeChunked, ws } from '../helpers/hostile-peer.mjs';
-
-function flushed(deflate, data) {
-  return new Promise((resolve) => {
-    const chunks = [];
-    const onData = (chunk) => chunks.push(chunk);
-    deflate.on('data', onData);
-    deflate.write(data);
-    deflate.flush(constants.Z_SYNC_FLUSH, () => {
-      deflate.off('data', onData);
-      resolve(Buffer.concat(chunks));
-    });
-  });
-}
-
-/**
- * `mebibytes` MiB of zeros as one raw DEFLATE stream, built without materialising it: once the window is full of
- * zeros, every further MiB compresses to the same sync-flushed block, so it is repeated. RFC 7692 §7.2.1: the
- * message's last 00 00 ff ff is dropped.
- */
-async function zipBomb(mebibytes) {
-  const deflate = createDeflateRaw({ level: 9 });
-  const zeros = Buffer.alloc(MiB);
-  const first = await flushed(deflate, zeros);
-  const steady = await flushed(deflate, zeros);
-  deflate.close();
-  const body = Buffer.concat([first, ...Array.from({ length: mebibytes - 1 }, () => steady)]);
-  return body.subarray(0, body.length - 4);
-}
+import { zipBomb } from '../helpers/zip-bomb.mjs';
 
 const DEFLATE_REQUEST = upgradeRequest({ headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' } });
 

@@ -175,6 +175,18 @@ function checkWireSize(socket, compressed) {
   else assert.ok(written > payloadBytes, `${written} bytes written for ${payloadBytes} of payload`);
 }
 
+/**
+ * Once Python reports 'open': both sides agree on the extension, every message echoes back exactly, and the bytes
+ * sockwire wrote fit whether compression was negotiated.
+ */
+async function checkExchange(peer, ws, socket, header, expected) {
+  const pyOpen = await peer.next('open');
+  checkExtensions(ws, header, pyOpen.extensions, expected);
+  const written = socket.bytesWritten;
+  checkEchoes(await echoAll(ws));
+  checkWireSize({ bytesWritten: socket.bytesWritten - written }, header !== '');
+}
+
 for (const [name, deflate, pyConfig, expected] of configs) {
   test(`sockwire client -> python server: ${name}`, { skip, timeout: TIMEOUT }, async () => {
     const peer = startPeer(['server', JSON.stringify(pyConfig)]);
@@ -193,11 +205,7 @@ for (const [name, deflate, pyConfig, expected] of configs) {
         ws.once('open', resolve);
         ws.once('error', reject);
       });
-      const pyOpen = await peer.next('open');
-      checkExtensions(ws, header, pyOpen.extensions, expected);
-      const written = socket.bytesWritten;
-      checkEchoes(await echoAll(ws));
-      checkWireSize({ bytesWritten: socket.bytesWritten - written }, header !== '');
+      await checkExchange(peer, ws, socket, header, expected);
       // Python closes on request: sockwire sees its code and reason, and Python sees the echo.
       const done = closed(ws);
       ws.send('__close__ 4001 python says bye');
@@ -224,11 +232,7 @@ for (const [name, deflate, pyConfig, expected] of configs) {
       const connection = new Promise((resolve) => wss.once('connection', (ws, req) => resolve([ws, req.socket])));
       peer = startPeer(['client', JSON.stringify(pyConfig), `ws://127.0.0.1:${wss.address().port}/echo`]);
       const [ws, socket] = await connection;
-      const pyOpen = await peer.next('open');
-      checkExtensions(ws, header, pyOpen.extensions, expected);
-      const written = socket.bytesWritten;
-      checkEchoes(await echoAll(ws));
-      checkWireSize({ bytesWritten: socket.bytesWritten - written }, header !== '');
+      await checkExchange(peer, ws, socket, header, expected);
       // sockwire closes: Python sees the code and reason, sockwire gets them echoed.
       const done = closed(ws);
       ws.close(4002, 'sockwire says bye');
