@@ -246,6 +246,31 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     this.completeUpgrade(extensions, key, requested.protocols, req, socket, head, callback);
   }
 
+  // The closures below live in their own small functions on purpose: a closure created inside completeUpgrade would
+  // share its scope, and the per-socket 'close' listener would then keep the request, head and callback alive.
+  private authenticateThenUpgrade(
+    extensions: ExtensionMap,
+    key: string,
+    protocols: Set<string>,
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    callback: UpgradeCallback<InstanceType<WS>>
+  ): void {
+    runAuthenticate(this._hub, req, socket, (data) =>
+      this.completeUpgrade(extensions, key, protocols, req, socket, head, callback, { data })
+    );
+  }
+
+  private trackClient(ws: InstanceType<WS>): void {
+    const clients = this.clients;
+    clients.add(ws);
+    ws.on('close', () => {
+      clients.delete(ws);
+      if (this._shouldEmitClose && clients.size === 0) process.nextTick(emitClose, this);
+    });
+  }
+
   private completeUpgrade(
     extensions: ExtensionMap,
     key: string,
@@ -257,9 +282,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     auth?: { data: unknown }
   ): void {
     if (auth === undefined && this._hub.authenticate !== undefined && socket.readable && socket.writable) {
-      runAuthenticate(this._hub, req, socket, (data) =>
-        this.completeUpgrade(extensions, key, protocols, req, socket, head, callback, { data })
-      );
+      this.authenticateThenUpgrade(extensions, key, protocols, req, socket, head, callback);
       return;
     }
     if (!socket.readable || !socket.writable) {
@@ -297,13 +320,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     socket[kHandled] = true;
     ws.setSocket(socket, head, this.options);
     this._hub.attach(ws, auth?.data, auth !== undefined);
-    if (this.clients !== undefined) {
-      this.clients.add(ws);
-      ws.on('close', () => {
-        this.clients.delete(ws);
-        if (this._shouldEmitClose && this.clients.size === 0) process.nextTick(emitClose, this);
-      });
-    }
+    if (this.clients !== undefined) this.trackClient(ws);
     if (auth !== undefined) callback(ws, req, auth.data);
     else callback(ws, req);
   }
