@@ -264,11 +264,8 @@ export class MessageReader {
   private readPayload(): void {
     let data = EMPTY_BUFFER;
     if (this.payloadLength > 0) {
-      data = this.read(this.payloadLength);
-      if (this.masked && this.maskWord !== 0) {
-        MASK_SCRATCH.writeUInt32BE(this.maskWord, 0);
-        unmask(data, MASK_SCRATCH);
-      }
+      if (this.masked && this.maskWord !== 0) data = this.readUnmasked(this.payloadLength, this.maskWord);
+      else data = this.read(this.payloadLength);
     }
     this.state = State.Info;
     if (this.opcode >= OPCODE_CLOSE) {
@@ -490,6 +487,36 @@ export class MessageReader {
       return value;
     }
     return this.readUInt16() * 0x10000 + this.readUInt16();
+  }
+
+  /**
+   * Like {@link read}, unmasking (RFC 6455 §5.3). A payload spanning chunks is unmasked piece by piece in place,
+   * while each piece is still in cache, then copied: one pass less over a large payload than copy-then-unmask.
+   */
+  private readUnmasked(count: number, maskWord: number): Buffer {
+    const first = this.chunks[0];
+    if (count <= first.length - this.offset) {
+      const view = first.subarray(this.offset, this.offset + count);
+      this.advance(count);
+      MASK_SCRATCH.writeUInt32BE(maskWord, 0);
+      unmask(view, MASK_SCRATCH);
+      return view;
+    }
+    const target = Buffer.allocUnsafe(count);
+    let filled = 0;
+    while (filled < count) {
+      const chunk = this.chunks[0];
+      const take = Math.min(chunk.length - this.offset, count - filled);
+      const piece = chunk.subarray(this.offset, this.offset + take);
+      // The key continues where the previous piece stopped: rotate it by the bytes already done.
+      const shift = (filled & 3) * 8;
+      MASK_SCRATCH.writeUInt32BE(shift === 0 ? maskWord : ((maskWord << shift) | (maskWord >>> (32 - shift))) >>> 0, 0);
+      unmask(piece, MASK_SCRATCH);
+      piece.copy(target, filled);
+      filled += take;
+      this.advance(take);
+    }
+    return target;
   }
 
   /** `count` bytes as a view when they lie in one chunk, else copied together. */
