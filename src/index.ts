@@ -71,6 +71,7 @@ Object.assign(WebSocket, statics);
 // to offer them through `export =`.
 // eslint-disable-next-line @typescript-eslint/no-namespace
 declare namespace WebSocket {
+  type WebSocket = WebSocketClass;
   type RawData = Buffer | ArrayBuffer | Buffer[];
   type Data = string | Buffer | ArrayBuffer | Buffer[];
   type ServerOptions<WS extends typeof WebSocketClass = typeof WebSocketClass> = ServerOptionsType<WS>;

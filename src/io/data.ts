@@ -2,7 +2,8 @@
 import { Blob } from 'node:buffer';
 
 /** Anything `send()`, `ping()` and `pong()` accept. */
-export type SendData = string | Buffer | ArrayBuffer | SharedArrayBuffer | ArrayBufferView | Blob | readonly number[];
+// `readonly unknown[]` as in @types/ws's BufferLike, so that `ws.send(data)` type-checks with `data: RawData`.
+export type SendData = string | Buffer | ArrayBuffer | SharedArrayBuffer | ArrayBufferView | Blob | readonly unknown[];
 
 /** True for a `Blob` (Node's, or one from another realm that looks like it). */
 export function isBlob(value: unknown): value is Blob {
@@ -26,7 +27,7 @@ export function toBytes(data: Exclude<SendData, Blob>): { bytes: Buffer; readOnl
   if (ArrayBuffer.isView(data)) {
     return { bytes: Buffer.from(data.buffer, data.byteOffset, data.byteLength), readOnly: true };
   }
-  return { bytes: Buffer.from(data as readonly number[]), readOnly: false };
+  return { bytes: Buffer.from(data as number[]), readOnly: false };
 }
 
 /** Byte length of `data` without converting it (for `bufferedAmount`). */
