@@ -21,6 +21,7 @@ import { ServerHub } from './server-hub';
 import { admitRequest, hasCapacity, runAuthenticate } from './auth';
 import { deliver, prepareMessage, type BroadcastOptions, type BroadcastResult } from './broadcast';
 import { shutdownClients, type ShutdownOptions, type ShutdownResult } from './shutdown';
+import type { AnyListener, EventListener, WebSocketServerEventMap } from './websocket-events';
 
 /** Synchronous `verifyClient`. */
 export type VerifyClientCallbackSync<Request extends IncomingMessage = IncomingMessage> = (info: {
@@ -68,6 +69,23 @@ const kHandled = Symbol('sockwire.upgradeHandled');
 const DEFAULT_HANDSHAKE_TIMEOUT = 30000;
 
 /** A WebSocket server (ws 8 API). */
+// Typed event overloads (declaration merging with the class below).
+export interface WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> {
+  on<E extends keyof WebSocketServerEventMap<InstanceType<WS>>>(event: E, listener: EventListener<WebSocketServerEventMap<InstanceType<WS>>, E, WebSocketServer<WS>>): this;
+  on(event: string | symbol, listener: AnyListener): this;
+  once<E extends keyof WebSocketServerEventMap<InstanceType<WS>>>(event: E, listener: EventListener<WebSocketServerEventMap<InstanceType<WS>>, E, WebSocketServer<WS>>): this;
+  once(event: string | symbol, listener: AnyListener): this;
+  off<E extends keyof WebSocketServerEventMap<InstanceType<WS>>>(event: E, listener: EventListener<WebSocketServerEventMap<InstanceType<WS>>, E, WebSocketServer<WS>>): this;
+  off(event: string | symbol, listener: AnyListener): this;
+  addListener<E extends keyof WebSocketServerEventMap<InstanceType<WS>>>(event: E, listener: EventListener<WebSocketServerEventMap<InstanceType<WS>>, E, WebSocketServer<WS>>): this;
+  addListener(event: string | symbol, listener: AnyListener): this;
+  removeListener<E extends keyof WebSocketServerEventMap<InstanceType<WS>>>(event: E, listener: EventListener<WebSocketServerEventMap<InstanceType<WS>>, E, WebSocketServer<WS>>): this;
+  removeListener(event: string | symbol, listener: AnyListener): this;
+  prependListener<E extends keyof WebSocketServerEventMap<InstanceType<WS>>>(event: E, listener: EventListener<WebSocketServerEventMap<InstanceType<WS>>, E, WebSocketServer<WS>>): this;
+  prependListener(event: string | symbol, listener: AnyListener): this;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> extends EventEmitter {
   /** The resolved options (ws exposes them). */
   options: Required<Pick<ServerOptions<WS>, 'clientTracking' | 'noServer'>> & ServerOptions<WS> & Record<string, unknown>;

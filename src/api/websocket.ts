@@ -20,6 +20,7 @@ import { admitSend, drainWatcher, statusAfterSend } from './backpressure';
 import { subscribe, unsubscribe } from './broadcast';
 import type { ServerHub } from './server-hub';
 import { installEmitters } from './emit-events';
+import type { AnyListener, EventListener, WebSocketEventMap } from './websocket-events';
 
 const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 const NO_EXTENSIONS: ExtensionMap = Object.freeze({});
@@ -32,6 +33,24 @@ export interface SocketOptions extends ConnectionLimits {
 type SendCallback = (error?: Error | null) => void;
 
 /** A WebSocket connection (RFC 6455), API-compatible with ws 8. */
+// Typed event overloads (declaration merging with the class below).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface WebSocket {
+  on<E extends keyof WebSocketEventMap>(event: E, listener: EventListener<WebSocketEventMap, E, WebSocket>): this;
+  on(event: string | symbol, listener: AnyListener): this;
+  once<E extends keyof WebSocketEventMap>(event: E, listener: EventListener<WebSocketEventMap, E, WebSocket>): this;
+  once(event: string | symbol, listener: AnyListener): this;
+  off<E extends keyof WebSocketEventMap>(event: E, listener: EventListener<WebSocketEventMap, E, WebSocket>): this;
+  off(event: string | symbol, listener: AnyListener): this;
+  addListener<E extends keyof WebSocketEventMap>(event: E, listener: EventListener<WebSocketEventMap, E, WebSocket>): this;
+  addListener(event: string | symbol, listener: AnyListener): this;
+  removeListener<E extends keyof WebSocketEventMap>(event: E, listener: EventListener<WebSocketEventMap, E, WebSocket>): this;
+  removeListener(event: string | symbol, listener: AnyListener): this;
+  prependListener<E extends keyof WebSocketEventMap>(event: E, listener: EventListener<WebSocketEventMap, E, WebSocket>): this;
+  prependListener(event: string | symbol, listener: AnyListener): this;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOwner {
   declare static readonly CONNECTING: 0;
   declare static readonly OPEN: 1;
