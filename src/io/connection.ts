@@ -108,9 +108,12 @@ export class Connection implements ReaderSink, SessionHost {
   }
   onClose(code: number, reason: Buffer): void {
     this.session.onPeerClose(code, reason);
+    // The transport may already be gone if this frame came out of a late inflate: report now.
+    if (this.transportClosed) this.reportClosed();
   }
   onFailure(failure: ProtocolFailure): void {
     this.session.onFailure(failure);
+    if (this.transportClosed) this.reportClosed();
   }
   onIdle(): void {
     if (this.transportClosed) this.reportClosed();
