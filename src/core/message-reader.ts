@@ -6,7 +6,7 @@ import type { BinaryType } from './constants';
 import { EMPTY_BUFFER, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT } from './constants';
 import { isValidCloseCode } from './close-codes';
 import { fail, failFromError, type ProtocolFailure } from './errors';
-import { unmask } from './mask';
+import { ChunkQueue } from './chunk-queue';
 import { isValidUtf8, Utf8StreamValidator } from './utf8';
 import { concat, shapeBinary, type BinaryMessage } from './binary-data';
 
@@ -60,9 +60,6 @@ const COALESCE_AFTER_FRAMES = 1024;
 /** Beyond that, small frames are packed into chunks of this size. */
 const TAIL_CHUNK_SIZE = 16 * 1024;
 
-/** Holds the current key while unmasking (synchronous, so one per process is enough). */
-const MASK_SCRATCH = Buffer.alloc(4);
-
 /** 2^53 − 1 splits into a high 32-bit word of at most 2^21 − 1. */
 const MAX_HIGH_WORD = 0x1fffff;
 
@@ -78,10 +75,7 @@ export class MessageReader {
   private readonly inflater: Inflater | undefined;
   private readonly schedule: ((task: () => void) => void) | undefined;
 
-  // Unread input: chunks[0] is read from `offset`.
-  private chunks: Buffer[] = [];
-  private offset = 0;
-  private buffered = 0;
+  private readonly input = new ChunkQueue();
 
   private state = State.Info;
   private fin = false;
@@ -130,50 +124,49 @@ export class MessageReader {
 
   /** Bytes received but not yet parsed. */
   get pendingBytes(): number {
-    return this.buffered;
+    return this.input.length;
   }
 
   /** Stop for good and drop anything buffered (after the close handshake or a failure). */
   stop(): void {
     this.state = State.Done;
-    this.chunks = [];
-    this.buffered = 0;
+    this.input.clear();
   }
 
   /** Feed bytes from the peer. Chunks are kept as views; payloads are unmasked in place. */
   receive(chunk: Buffer): void {
     if (this.state === State.Done || chunk.length === 0) return;
-    if (this.maxBufferedChunks > 0 && this.chunks.length >= this.maxBufferedChunks) {
+    if (this.maxBufferedChunks > 0 && this.input.chunks.length >= this.maxBufferedChunks) {
       this.failWith(fail('WS_ERR_TOO_MANY_BUFFERED_PARTS', 'Too many buffered chunks', false));
       return;
     }
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.input.push(chunk);
     if (this.state !== State.Parked) this.run();
   }
 
   /** Process as much buffered input as possible. */
   private run(): void {
+    const input = this.input;
     for (;;) {
       switch (this.state) {
         case State.Info:
-          if (this.buffered < 2 || !this.readInfo()) return;
+          if (input.length < 2 || !this.readInfo()) return;
           break;
         case State.Length16:
-          if (this.buffered < 2) return;
-          this.payloadLength = this.readUInt16();
+          if (input.length < 2) return;
+          this.payloadLength = input.readUInt16();
           if (!this.haveLength()) return;
           break;
         case State.Length64:
-          if (this.buffered < 8 || !this.readLength64() || !this.haveLength()) return;
+          if (input.length < 8 || !this.readLength64() || !this.haveLength()) return;
           break;
         case State.MaskKey:
-          if (this.buffered < 4) return;
-          this.maskWord = this.readUInt32();
+          if (input.length < 4) return;
+          this.maskWord = input.readUInt32();
           this.state = State.Payload;
           break;
         case State.Payload:
-          if (this.buffered < this.payloadLength) return;
+          if (input.length < this.payloadLength) return;
           this.readPayload();
           break;
         default:
@@ -184,17 +177,9 @@ export class MessageReader {
 
   /** RFC 6455 §5.2 first two bytes, with ws's checks in ws's order. */
   private readInfo(): boolean {
-    const chunk = this.chunks[0];
-    let b0: number;
-    let b1: number;
-    if (chunk.length - this.offset >= 2) {
-      b0 = chunk[this.offset];
-      b1 = chunk[this.offset + 1];
-      this.advance(2);
-    } else {
-      b0 = this.readByte();
-      b1 = this.readByte();
-    }
+    const info = this.input.readUInt16();
+    const b0 = info >> 8;
+    const b1 = info & 0xff;
     if ((b0 & 0x30) !== 0) return this.failWith(fail('WS_ERR_UNEXPECTED_RSV_2_3', 'RSV2 and RSV3 must be clear'));
     const compressed = (b0 & 0x40) !== 0;
     if (compressed && this.inflater === undefined) {
@@ -238,8 +223,8 @@ export class MessageReader {
 
   /** RFC 6455 §5.2: 64-bit length; we refuse anything a JS number cannot hold exactly. */
   private readLength64(): boolean {
-    const high = this.readUInt32();
-    const low = this.readUInt32();
+    const high = this.input.readUInt32();
+    const low = this.input.readUInt32();
     if (high > MAX_HIGH_WORD) {
       return this.failWith(
         fail('WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH', 'Unsupported WebSocket frame: payload length > 2^53 - 1', false)
@@ -264,8 +249,8 @@ export class MessageReader {
   private readPayload(): void {
     let data = EMPTY_BUFFER;
     if (this.payloadLength > 0) {
-      if (this.masked && this.maskWord !== 0) data = this.readUnmasked(this.payloadLength, this.maskWord);
-      else data = this.read(this.payloadLength);
+      if (this.masked && this.maskWord !== 0) data = this.input.readUnmasked(this.payloadLength, this.maskWord);
+      else data = this.input.read(this.payloadLength);
     }
     this.state = State.Info;
     if (this.opcode >= OPCODE_CLOSE) {
@@ -443,100 +428,11 @@ export class MessageReader {
 
   private failWith(failure: ProtocolFailure): false {
     this.state = State.Done;
-    this.chunks = [];
-    this.buffered = 0;
+    this.input.clear();
     this.fragments = null;
     this.soleFragment = null;
     this.tail = null;
     this.sink.onFailure(failure);
     return false;
-  }
-
-  // ---- input queue -------------------------------------------------------------------------------------------
-
-  private advance(count: number): void {
-    this.buffered -= count;
-    this.offset += count;
-    if (this.offset === this.chunks[0].length) {
-      this.chunks.shift();
-      this.offset = 0;
-    }
-  }
-
-  private readByte(): number {
-    const byte = this.chunks[0][this.offset];
-    this.advance(1);
-    return byte;
-  }
-
-  private readUInt16(): number {
-    const chunk = this.chunks[0];
-    if (chunk.length - this.offset >= 2) {
-      const value = (chunk[this.offset] << 8) | chunk[this.offset + 1];
-      this.advance(2);
-      return value;
-    }
-    return (this.readByte() << 8) | this.readByte();
-  }
-
-  private readUInt32(): number {
-    const chunk = this.chunks[0];
-    if (chunk.length - this.offset >= 4) {
-      const value = chunk.readUInt32BE(this.offset);
-      this.advance(4);
-      return value;
-    }
-    return this.readUInt16() * 0x10000 + this.readUInt16();
-  }
-
-  /**
-   * Like {@link read}, unmasking (RFC 6455 §5.3). A payload spanning chunks is unmasked piece by piece in place,
-   * while each piece is still in cache, then copied: one pass less over a large payload than copy-then-unmask.
-   */
-  private readUnmasked(count: number, maskWord: number): Buffer {
-    const first = this.chunks[0];
-    if (count <= first.length - this.offset) {
-      const view = first.subarray(this.offset, this.offset + count);
-      this.advance(count);
-      MASK_SCRATCH.writeUInt32BE(maskWord, 0);
-      unmask(view, MASK_SCRATCH);
-      return view;
-    }
-    const target = Buffer.allocUnsafe(count);
-    let filled = 0;
-    while (filled < count) {
-      const chunk = this.chunks[0];
-      const take = Math.min(chunk.length - this.offset, count - filled);
-      const piece = chunk.subarray(this.offset, this.offset + take);
-      // The key continues where the previous piece stopped: rotate it by the bytes already done.
-      const shift = (filled & 3) * 8;
-      MASK_SCRATCH.writeUInt32BE(shift === 0 ? maskWord : ((maskWord << shift) | (maskWord >>> (32 - shift))) >>> 0, 0);
-      unmask(piece, MASK_SCRATCH);
-      piece.copy(target, filled);
-      filled += take;
-      this.advance(take);
-    }
-    return target;
-  }
-
-  /** `count` bytes as a view when they lie in one chunk, else copied together. */
-  private read(count: number): Buffer {
-    const first = this.chunks[0];
-    const available = first.length - this.offset;
-    if (count <= available) {
-      const view = first.subarray(this.offset, this.offset + count);
-      this.advance(count);
-      return view;
-    }
-    const target = Buffer.allocUnsafe(count);
-    let filled = 0;
-    while (filled < count) {
-      const chunk = this.chunks[0];
-      const take = Math.min(chunk.length - this.offset, count - filled);
-      chunk.copy(target, filled, this.offset, this.offset + take);
-      filled += take;
-      this.advance(take);
-    }
-    return target;
   }
 }
