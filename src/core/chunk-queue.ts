@@ -68,16 +68,16 @@ export class ChunkQueue {
   }
 
   /**
-   * Like {@link read}, unmasking (RFC 6455 §5.3). A payload spanning chunks is unmasked piece by piece in place,
-   * while each piece is still in cache, then copied: one pass less over a large payload than copy-then-unmask.
+   * `count` bytes: a view when they lie in one chunk, else copied together. A non-zero `maskWord` unmasks them
+   * (RFC 6455 §5.3); a payload spanning chunks is unmasked piece by piece in place, while each piece is still in
+   * cache, then copied: one pass less over a large payload than copy-then-unmask.
    */
-  readUnmasked(count: number, maskWord: number): Buffer {
+  read(count: number, maskWord = 0): Buffer {
     const first = this.chunks[0];
     if (count <= first.length - this.offset) {
       const view = first.subarray(this.offset, this.offset + count);
       this.advance(count);
-      MASK_SCRATCH.writeUInt32BE(maskWord, 0);
-      unmask(view, MASK_SCRATCH);
+      if (maskWord !== 0) unmaskPiece(view, maskWord, 0);
       return view;
     }
     const target = Buffer.allocUnsafe(count);
@@ -86,35 +86,18 @@ export class ChunkQueue {
       const chunk = this.chunks[0];
       const take = Math.min(chunk.length - this.offset, count - filled);
       const piece = chunk.subarray(this.offset, this.offset + take);
-      // The key continues where the previous piece stopped: rotate it by the bytes already done.
-      const shift = (filled & 3) * 8;
-      MASK_SCRATCH.writeUInt32BE(shift === 0 ? maskWord : ((maskWord << shift) | (maskWord >>> (32 - shift))) >>> 0, 0);
-      unmask(piece, MASK_SCRATCH);
+      if (maskWord !== 0) unmaskPiece(piece, maskWord, filled);
       piece.copy(target, filled);
       filled += take;
       this.advance(take);
     }
     return target;
   }
+}
 
-  /** `count` bytes as a view when they lie in one chunk, else copied together. */
-  read(count: number): Buffer {
-    const first = this.chunks[0];
-    const available = first.length - this.offset;
-    if (count <= available) {
-      const view = first.subarray(this.offset, this.offset + count);
-      this.advance(count);
-      return view;
-    }
-    const target = Buffer.allocUnsafe(count);
-    let filled = 0;
-    while (filled < count) {
-      const chunk = this.chunks[0];
-      const take = Math.min(chunk.length - this.offset, count - filled);
-      chunk.copy(target, filled, this.offset, this.offset + take);
-      filled += take;
-      this.advance(take);
-    }
-    return target;
-  }
+/** Unmask `piece` in place; it starts `done` bytes into the payload, so the key is rotated by that much. */
+function unmaskPiece(piece: Buffer, maskWord: number, done: number): void {
+  const shift = (done & 3) * 8;
+  MASK_SCRATCH.writeUInt32BE(shift === 0 ? maskWord : ((maskWord << shift) | (maskWord >>> (32 - shift))) >>> 0, 0);
+  unmask(piece, MASK_SCRATCH);
 }

@@ -249,8 +249,7 @@ export class MessageReader {
   private readPayload(): void {
     let data = EMPTY_BUFFER;
     if (this.payloadLength > 0) {
-      if (this.masked && this.maskWord !== 0) data = this.input.readUnmasked(this.payloadLength, this.maskWord);
-      else data = this.input.read(this.payloadLength);
+      data = this.input.read(this.payloadLength, this.masked ? this.maskWord : 0);
     }
     this.state = State.Info;
     if (this.opcode >= OPCODE_CLOSE) {
