@@ -32,6 +32,8 @@ type WriteCallback = (error?: Error | null) => void;
 interface QueuedOperation {
   operation: () => void;
   callback: WriteCallback | undefined;
+  /** Payload bytes it will write: counted in `bufferedAmount` while it waits (as ws counts them). */
+  bytes: number;
 }
 
 /** What a compressor must expose for the threshold rule. */
@@ -128,12 +130,12 @@ export class FrameSender {
     const compressMessage = this.compressCurrent;
     if (bytes === null) {
       const blob = data as Blob;
-      this.run(() => this.sendBlob(blob, compressMessage, frameOptions, callback), callback);
+      this.run(() => this.sendBlob(blob, compressMessage, frameOptions, callback), callback, 0);
     } else if (!this.busy) {
       this.dispatch(bytes, compressMessage, frameOptions, callback);
     } else {
       const payload = bytes;
-      this.run(() => this.dispatch(payload, compressMessage, frameOptions, callback), callback);
+      this.run(() => this.dispatch(payload, compressMessage, frameOptions, callback), callback, byteLength);
     }
   }
 
@@ -143,7 +145,7 @@ export class FrameSender {
    */
   sendFrames(frames: Buffer[], callback?: WriteCallback): void {
     if (!this.busy) this.writeFrames(frames, callback);
-    else this.run(() => this.writeFrames(frames, callback), callback);
+    else this.run(() => this.writeFrames(frames, callback), callback, frames.reduce((sum, frame) => sum + frame.length, 0));
   }
 
   /** Bytes waiting for compression or a Blob read, excluding the current read's reply batch (flushed soon). */
@@ -192,32 +194,40 @@ export class FrameSender {
       generateMask: this.generateMask,
       maskBuffer: this.maskBuffer
     };
-    this.run(() => this.writeFrames(encodeFrame(payload, options), callback), callback);
+    this.run(() => this.writeFrames(encodeFrame(payload, options), callback), callback, payload.length);
   }
 
   private control(opcode: number, data: SendData, mask: boolean, callback?: WriteCallback): void {
     if (isBlob(data)) {
       if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
       const options: FrameOptions = { opcode, fin: true, mask, readOnly: false, generateMask: this.generateMask, maskBuffer: this.maskBuffer };
-      this.run(() => this.sendBlob(data, false, options, callback), callback);
+      this.run(() => this.sendBlob(data, false, options, callback), callback, 0);
       return;
     }
     const { bytes, readOnly } = toBytes(data);
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const options: FrameOptions = { opcode, fin: true, mask, readOnly, generateMask: this.generateMask, maskBuffer: this.maskBuffer };
-    this.run(() => this.writeFrames(encodeFrame(bytes, options), callback), callback);
+    this.run(() => this.writeFrames(encodeFrame(bytes, options), callback), callback, bytes.length);
   }
 
   /** Run now, or after the operation in flight. */
-  private run(operation: () => void, callback: WriteCallback | undefined): void {
-    if (this.busy) (this.queue ??= []).push({ operation, callback });
-    else operation();
+  private run(operation: () => void, callback: WriteCallback | undefined, bytes: number): void {
+    if (!this.busy) {
+      operation();
+      return;
+    }
+    (this.queue ??= []).push({ operation, callback, bytes });
+    this._bufferedBytes += bytes;
   }
 
   private next(): void {
     this.busy = false;
     const queue = this.queue;
-    while (!this.busy && queue !== null && queue.length > 0) (queue.shift() as QueuedOperation).operation();
+    while (!this.busy && queue !== null && queue.length > 0) {
+      const entry = queue.shift() as QueuedOperation;
+      this._bufferedBytes -= entry.bytes;
+      entry.operation();
+    }
   }
 
   private dispatch(data: Buffer, compress: boolean, options: FrameOptions, callback?: WriteCallback): void {
@@ -230,11 +240,12 @@ export class FrameSender {
     this._bufferedBytes += data.length;
     const length = data.length;
     deflate.compress(data, options.fin, (_error, result) => {
-      this._bufferedBytes -= length;
+      // A dead socket keeps reporting what it could not send in `bufferedAmount`, as ws does.
       if (this.socket.destroyed) {
         this.failQueued(new Error('The socket was closed while data was being compressed'), callback);
         return;
       }
+      this._bufferedBytes -= length;
       options.readOnly = false;
       this.writeFrames(encodeFrame(result ?? EMPTY_BUFFER, options), callback);
       this.next();
