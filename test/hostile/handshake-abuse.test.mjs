@@ -279,7 +279,13 @@ async function slowloris(count, { httpOptions = null, idleTimeout = 0, serverOpt
   }
 }
 
-test('row 1: 2,000 slowloris sockets are dropped by the HTTP layer\'s timeouts; a legit client is served meanwhile', { timeout: 45000 }, async (t) => {
+// With the app's own http server, the bounds are Node's HTTP timeouts, not sockwire's: this variant measures Node and
+// depends on how promptly its connection checks run, so it is one of the long variants (npm run test:hostile:long).
+// sockwire's own bound is the port-mode handshakeTimeout test below, which always runs.
+test('row 1 (long, SOCKWIRE_HOSTILE_LONG=1): 2,000 slowloris sockets are dropped by the HTTP layer\'s timeouts; a legit client is served meanwhile', {
+  timeout: 45000,
+  skip: process.env.SOCKWIRE_HOSTILE_LONG !== '1' && 'long variant: set SOCKWIRE_HOSTILE_LONG=1'
+}, async (t) => {
   const slowest = await slowloris(2000, {
     httpOptions: { headersTimeout: 1000, requestTimeout: 1500, connectionsCheckingInterval: 100 },
     idleTimeout: 1000,
