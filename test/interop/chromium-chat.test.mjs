@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from './helpers/chromium-browser.mjs';
+import { CHROMIUM_SKIP, launchChromium } from './helpers/chromium-browser.mjs';
 
 const require = createRequire(import.meta.url);
 const { startServer } = require('../../dist/cjs/cli/serve.js');
@@ -47,7 +47,7 @@ async function say(page, text) {
   await page.click('#send');
 }
 
-describe('demo chat in Chromium', { timeout: 45000 }, () => {
+describe('demo chat in Chromium', { timeout: 45000, skip: CHROMIUM_SKIP }, () => {
   let browser;
   let server;
   let port;

@@ -3,13 +3,13 @@
 // reasons on both sides, server-initiated close, a dropped connection, a refused handshake, and permessage-deflate.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from './helpers/chromium-browser.mjs';
+import { CHROMIUM_SKIP, launchChromium } from './helpers/chromium-browser.mjs';
 import { startPageServer, sha256 } from './helpers/chromium-server.mjs';
 import { installPageHelpers } from './helpers/chromium-page.mjs';
 
 const SIZES = [0, 1, 125, 126, 127, 65535, 65536, 65537, 1024 * 1024, 4 * 1024 * 1024];
 
-describe('Chromium WebSocket ↔ sockwire server', { timeout: 50000 }, () => {
+describe('Chromium WebSocket ↔ sockwire server', { timeout: 50000, skip: CHROMIUM_SKIP }, () => {
   let browser;
   let server;
   let page;

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { peer } from '../helpers/peers.mjs';
 
 const require = createRequire(import.meta.url);
 const { WebSocket, WebSocketServer } = require('../../dist/cjs/index.js');
@@ -16,24 +17,9 @@ const { WebSocket, WebSocketServer } = require('../../dist/cjs/index.js');
 const PEER = fileURLToPath(new URL('./python/echo_peer.py', import.meta.url));
 const TIMEOUT = 60000;
 
-/** The first interpreter that can import websockets: $SOCKWIRE_PYTHON, python3 on PATH, then Debian's. */
-function findPython() {
-  const candidates = [process.env.SOCKWIRE_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean);
-  for (const candidate of candidates) {
-    const probe = spawnSync(candidate, ['-c', 'import websockets; print(websockets.__version__)'], {
-      encoding: 'utf8',
-      timeout: 10000
-    });
-    if (probe.status === 0) return { command: candidate, version: probe.stdout.trim() };
-  }
-  return undefined;
-}
-
-const python = findPython();
-const skip =
-  python === undefined
-    ? 'python3 cannot import websockets (install the Debian package python3-websockets, or set SOCKWIRE_PYTHON)'
-    : false;
+const found = peer('python3-websockets');
+const python = found.path === undefined ? undefined : { command: found.path };
+const skip = found.skip;
 
 /** Start the Python peer; `next(event)` resolves with the next stdout line of that event. */
 function startPeer(args) {
@@ -288,5 +274,6 @@ test('python websockets found (or skipped with a reason)', () => {
     assert.equal(typeof skip, 'string');
     return;
   }
-  assert.match(python.version, /^\d+\.\d+/);
+  const probe = spawnSync(python.command, ['-c', 'import websockets; print(websockets.__version__)'], { encoding: 'utf8' });
+  assert.match(probe.stdout, /^\d+\.\d+/);
 });

@@ -1,12 +1,19 @@
-// Headless Chromium for the browser interop tests: the Debian package (installed by .ci/run), driven by
-// playwright-core, with a throw-away profile. A missing browser is an error, never a skip: CI must install it.
+// Headless Chromium for the browser interop tests: the Debian package (installed by `npm test` through
+// scripts/peers.mjs), driven by playwright-core, with a throw-away profile. A missing browser skips the tests with an
+// install hint, except under CI=true, where it is an error.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { peer } from '../../helpers/peers.mjs';
 
-/** The browser binary; SOCKWIRE_CHROMIUM overrides the Debian path. */
-export const CHROMIUM_PATH = process.env.SOCKWIRE_CHROMIUM || '/usr/bin/chromium';
+const found = process.env.SOCKWIRE_CHROMIUM ? { path: process.env.SOCKWIRE_CHROMIUM, skip: false } : peer('chromium');
+
+/** The browser binary; SOCKWIRE_CHROMIUM overrides the one found on PATH. */
+export const CHROMIUM_PATH = found.path;
+
+/** `skip` for node:test: false, or why the browser tests cannot run here. */
+export const CHROMIUM_SKIP = found.skip;
 
 /**
  * Flags: headless and sandbox-free for containers; the "background" and "component" switches stop Chromium from
@@ -28,10 +35,8 @@ export const CHROMIUM_FLAGS = [
  * deletes the profile. Throws a clear error when the binary is missing.
  */
 export async function launchChromium({ viewport = { width: 960, height: 640 } } = {}) {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}: install the Debian package "chromium" (.ci/run does) or set SOCKWIRE_CHROMIUM`
-    );
+  if (CHROMIUM_PATH === undefined || !existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run \`npm test\` as root, or set SOCKWIRE_CHROMIUM`);
   }
   const profile = mkdtempSync(join(tmpdir(), 'sockwire-chromium-'));
   let context;
