@@ -26,9 +26,9 @@ import type {
   SocketFeatureOptions as SocketFeatureOptionsType,
   ServerFeatureOptions as ServerFeatureOptionsType
 } from './api/options';
-import type { SendStatus as SendStatusType } from './api/socket-features';
-import type { BroadcastOptions as BroadcastOptionsType, BroadcastResult as BroadcastResultType } from './api/broadcast';
-import type { ShutdownOptions as ShutdownOptionsType, ShutdownResult as ShutdownResultType } from './api/shutdown';
+import type { SendStatus as SendStatusType } from './features/socket-features';
+import type { BroadcastOptions as BroadcastOptionsType, BroadcastResult as BroadcastResultType } from './features/broadcast';
+import type { ShutdownOptions as ShutdownOptionsType, ShutdownResult as ShutdownResultType } from './features/shutdown';
 
 /** Everything `require('sockwire')` carries besides the class itself. */
 interface Statics {

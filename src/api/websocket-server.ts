@@ -17,10 +17,10 @@ import { LIMIT_DEFAULTS, type ConnectionLimits, type PerMessageDeflateOptions, t
 import { WebSocket } from './websocket';
 import type { SocketFeatureOptions, ServerFeatureOptions } from './options';
 import type { SendData } from '../io/data';
-import { ServerHub } from './server-hub';
-import { admitRequest, hasCapacity, runAuthenticate } from './auth';
-import { deliver, prepareMessage, type BroadcastOptions, type BroadcastResult } from './broadcast';
-import { shutdownClients, type ShutdownOptions, type ShutdownResult } from './shutdown';
+import { ServerHub } from '../features/server-hub';
+import { admitRequest, hasCapacity, runAuthenticate } from '../features/auth';
+import { deliver, prepareMessage, type BroadcastOptions, type BroadcastResult } from '../features/broadcast';
+import { shutdownClients, type ShutdownOptions, type ShutdownResult } from '../features/shutdown';
 import type { AnyListener, EventListener, WebSocketServerEventMap } from './websocket-events';
 
 /** Synchronous `verifyClient`. */
@@ -337,6 +337,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     socket.removeListener('error', socketOnError);
     socket[kHandled] = true;
     ws.setSocket(socket, head, this.options);
+    ws._hub = this._hub;
     this._hub.attach(ws, auth?.data, auth !== undefined);
     if (this.clients !== undefined) this.trackClient(ws);
     if (auth !== undefined) callback(ws, req, auth.data);

@@ -15,10 +15,10 @@ import type { ExtensionMap, SendOptions } from '../io/sender';
 import { connectClient, type ClientOwner, type HandshakeOptions } from '../io/client-handshake';
 import { LIMIT_DEFAULTS, resolveLimits, type ClientOptions, type ConnectionLimits } from './options';
 import { addEventListener, removeEventListener, defineEventHandlerAttributes, kWasClean } from './event-target';
-import { SocketFeatures, resolveFeatureOptions, type SendStatus } from './socket-features';
-import { admitSend, drainWatcher, statusAfterSend } from './backpressure';
-import { subscribe, unsubscribe } from './broadcast';
-import type { ServerHub } from './server-hub';
+import { SocketFeatures, resolveFeatureOptions, type SendStatus } from '../features/socket-features';
+import { admitSend, drainWatcher, statusAfterSend } from '../features/backpressure';
+import { subscribe, unsubscribe } from '../features/topics';
+import type { ServerHub } from '../features/server-hub';
 import { installEmitters } from './emit-events';
 import type { AnyListener, EventListener, WebSocketEventMap } from './websocket-events';
 

@@ -1,17 +1,17 @@
 /**
  * The state one `WebSocketServer` shares with its sockets for the sockwire features: topic index, heartbeat wheel,
  * feature settings, connection count, and where socket errors nobody listens to are reported. One per server;
- * every server-side socket holds a pointer to it (`ws._hub`), nothing more unless a feature needs it.
+ * every server-side socket holds a pointer to it (the facade sets `ws._hub`), nothing more unless a feature needs it.
  */
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { ZlibOptions } from 'node:zlib';
 import type { TimerWheel } from '../io/timer-wheel';
-import { unsubscribeAll, type TopicIndex } from './broadcast';
+import { unsubscribeAll, type TopicIndex } from './topics';
 import { createHeartbeatWheel } from './heartbeat';
-import type { ServerFeatureOptions, SocketFeatureOptions } from './options';
+import type { ServerFeatureOptions, SocketFeatureOptions } from './feature-options';
 import { SocketFeatures, resolveFeatureOptions, type ResolvedFeatureOptions } from './socket-features';
-import type { WebSocket } from './websocket';
+import type { FeatureSocket } from './feature-socket';
 
 /** Name of the server event that receives socket errors when the socket itself has no `'error'` listener. */
 export const CONNECTION_ERROR_EVENT = 'connectionError';
@@ -30,7 +30,7 @@ export class ServerHub {
   /** Handshakes waiting for `authenticate` (they count against `maxConnections`). */
   authenticating = 0;
   /** Sockets being shut down: resolved from `detach`. */
-  shutdownWatch: ((ws: WebSocket) => void) | null = null;
+  shutdownWatch: ((ws: FeatureSocket) => void) | null = null;
 
   constructor(
     private readonly server: EventEmitter,
@@ -56,8 +56,7 @@ export class ServerHub {
   }
 
   /** A socket was accepted (its socket is already set). */
-  attach(ws: WebSocket, data: unknown, hasData: boolean): void {
-    ws._hub = this;
+  attach(ws: FeatureSocket, data: unknown, hasData: boolean): void {
     this.connections++;
     if (this.features !== null || hasData) {
       const features = new SocketFeatures();
@@ -69,14 +68,14 @@ export class ServerHub {
   }
 
   /** A socket closed: release its count, topics and heartbeat slot. */
-  detach(ws: WebSocket): void {
+  detach(ws: FeatureSocket): void {
     this.connections--;
     unsubscribeAll(ws, this.topics);
     if (this.shutdownWatch !== null) this.shutdownWatch(ws);
   }
 
   /** Report a peer-caused socket error nobody listens to on the socket (never throws). */
-  reportError(error: Error, ws: WebSocket | null, request?: IncomingMessage): void {
+  reportError(error: Error, ws: FeatureSocket | null, request?: IncomingMessage): void {
     this.server.emit(CONNECTION_ERROR_EVENT, error, ws, request);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { isValidCloseCode } from '../core/close-codes';
 import type { ServerHub } from './server-hub';
-import type { WebSocket } from './websocket';
+import type { FeatureSocket } from './feature-socket';
 
 /** Options of `wss.shutdown()`. */
 export interface ShutdownOptions {
@@ -50,14 +50,14 @@ function validate(options: ShutdownOptions): { code: number; reason: string | Bu
  */
 export function shutdownClients(
   hub: ServerHub,
-  clients: Set<WebSocket> | undefined,
+  clients: Set<FeatureSocket> | undefined,
   options: ShutdownOptions,
   stopAccepting: () => void
 ): Promise<ShutdownResult> {
   const { code, reason, timeout } = validate(options);
   if (clients === undefined) throw new Error('shutdown() needs clientTracking (the default) to find the clients');
   stopAccepting();
-  const pending = new Set<WebSocket>();
+  const pending = new Set<FeatureSocket>();
   for (const ws of clients) if (ws.readyState < 3) pending.add(ws);
   const result: ShutdownResult = { total: pending.size, closed: 0, terminated: 0 };
   if (pending.size === 0) return Promise.resolve(result);

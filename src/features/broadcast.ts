@@ -10,11 +10,10 @@ import { encodeFrame } from '../core/frame';
 import { isBlob, toBytes, type SendData } from '../io/data';
 import { deflateMessageOnce } from '../extensions/shared-deflate';
 import { admitSend, drainWatcher } from './backpressure';
-import { SocketFeatures } from './socket-features';
-import type { WebSocket } from './websocket';
+import type { FeatureSocket } from './feature-socket';
 
 /** Options of `wss.broadcast()` and `wss.publish()`. */
-export interface BroadcastOptions<T extends WebSocket = WebSocket> {
+export interface BroadcastOptions<T extends FeatureSocket = FeatureSocket> {
   /** A socket, or several, that must not receive the message (typically the sender). */
   except?: T | Iterable<T>;
   /** Only sockets for which this returns true receive the message. */
@@ -83,10 +82,10 @@ export function prepareMessage(data: SendData | number, options: { binary?: bool
 }
 
 /** Write `message` to every socket of `recipients` that passes `except`/`filter` and is open. */
-export function deliver<T extends WebSocket>(recipients: Iterable<T>, message: PreparedMessage, options: BroadcastOptions<T>): BroadcastResult {
+export function deliver<T extends FeatureSocket>(recipients: Iterable<T>, message: PreparedMessage, options: BroadcastOptions<T>): BroadcastResult {
   const result: BroadcastResult = { written: 0, queued: 0, dropped: 0 };
   const except = options.except;
-  const excluded = except === undefined ? null : isIterable(except) ? new Set<WebSocket>(except) : null;
+  const excluded = except === undefined ? null : isIterable(except) ? new Set<FeatureSocket>(except) : null;
   const filter = options.filter;
   for (const ws of recipients) {
     if (ws === except || (excluded !== null && excluded.has(ws))) continue;
@@ -96,7 +95,7 @@ export function deliver<T extends WebSocket>(recipients: Iterable<T>, message: P
   return result;
 }
 
-function deliverOne(ws: WebSocket, message: PreparedMessage, result: BroadcastResult): void {
+function deliverOne(ws: FeatureSocket, message: PreparedMessage, result: BroadcastResult): void {
   const connection = ws._connection;
   if (connection === null || connection.session.state !== 'open') return;
   const sender = connection.sender;
@@ -136,7 +135,7 @@ function deliverOne(ws: WebSocket, message: PreparedMessage, result: BroadcastRe
   }
 }
 
-function countStatus(status: string | undefined, ws: WebSocket, result: BroadcastResult): void {
+function countStatus(status: string | undefined, ws: FeatureSocket, result: BroadcastResult): void {
   if (status === 'dropped') result.dropped++;
   else if (status === 'written' || (status === undefined && ws.bufferedAmount === 0)) result.written++;
   else result.queued++;
@@ -144,44 +143,4 @@ function countStatus(status: string | undefined, ws: WebSocket, result: Broadcas
 
 function isIterable<T>(value: T | Iterable<T>): value is Iterable<T> {
   return typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
-}
-
-// ---- topics ------------------------------------------------------------------------------------------------
-
-/** The per-server topic index: topic → its subscribers. */
-export type TopicIndex = Map<string, Set<WebSocket>>;
-
-/** Subscribe `ws` to `topic`; true if it was not subscribed yet. */
-export function subscribe(ws: WebSocket, index: TopicIndex, topic: string): boolean {
-  if (typeof topic !== 'string') throw new TypeError('The topic must be a string');
-  const features = (ws._features ??= new SocketFeatures());
-  const topics = (features.topics ??= new Set());
-  if (topics.has(topic)) return false;
-  topics.add(topic);
-  let subscribers = index.get(topic);
-  if (subscribers === undefined) {
-    subscribers = new Set();
-    index.set(topic, subscribers);
-  }
-  subscribers.add(ws);
-  return true;
-}
-
-/** Unsubscribe `ws` from `topic`; true if it was subscribed. */
-export function unsubscribe(ws: WebSocket, index: TopicIndex, topic: string): boolean {
-  const topics = ws._features?.topics;
-  if (topics === undefined || topics === null || !topics.delete(topic)) return false;
-  const subscribers = index.get(topic);
-  if (subscribers !== undefined) {
-    subscribers.delete(ws);
-    if (subscribers.size === 0) index.delete(topic);
-  }
-  return true;
-}
-
-/** Drop every subscription of a closed socket. */
-export function unsubscribeAll(ws: WebSocket, index: TopicIndex): void {
-  const topics = ws._features?.topics;
-  if (topics === undefined || topics === null) return;
-  for (const topic of [...topics]) unsubscribe(ws, index, topic);
 }

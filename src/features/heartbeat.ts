@@ -6,7 +6,7 @@
 import { EMPTY_BUFFER } from '../core/constants';
 import type { Connection } from '../io/connection';
 import { TimerWheel, advanceClock, type WheelEntry } from '../io/timer-wheel';
-import type { HeartbeatOptions } from './options';
+import type { HeartbeatOptions } from './feature-options';
 
 /** `err.code` of the error a heartbeat timeout reports (then `'close'` fires with 1006). */
 export const HEARTBEAT_TIMEOUT_CODE = 'WS_ERR_HEARTBEAT_TIMEOUT';

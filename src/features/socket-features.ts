@@ -4,7 +4,7 @@
  */
 import type { TimerWheel } from '../io/timer-wheel';
 import { HeartbeatEntry, sharedHeartbeatWheel, validateHeartbeat, type HeartbeatTarget } from './heartbeat';
-import type { HeartbeatOptions, SocketFeatureOptions } from './options';
+import type { HeartbeatOptions, SocketFeatureOptions } from './feature-options';
 
 /** What `send()` did with a message (returned only when `maxBackpressure` is set). */
 export type SendStatus = 'written' | 'queued' | 'dropped';
