@@ -29,6 +29,8 @@ import type {
 import type { SendStatus as SendStatusType } from './features/socket-features';
 import type { BroadcastOptions as BroadcastOptionsType, BroadcastResult as BroadcastResultType } from './features/broadcast';
 import type { ShutdownOptions as ShutdownOptionsType, ShutdownResult as ShutdownResultType } from './features/shutdown';
+import type { ProxyOption as ProxyOptionType, ProxySettings as ProxySettingsType } from './io/proxy-plan';
+import type { ProxyError as ProxyErrorType } from './core/proxy-failure';
 
 /** Everything `require('sockwire')` carries besides the class itself. */
 interface Statics {
@@ -100,6 +102,10 @@ declare namespace WebSocket {
   type BroadcastResult = BroadcastResultType;
   type ShutdownOptions = ShutdownOptionsType;
   type ShutdownResult = ShutdownResultType;
+  // Client proxies (README "Proxies").
+  type ProxyOption = ProxyOptionType;
+  type ProxySettings = ProxySettingsType;
+  type ProxyError = ProxyErrorType;
 }
 
 export = WebSocket;

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ClientRequestArgs, OutgoingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
+import type { ProxyOption } from '../io/proxy-plan';
 
 /** permessage-deflate settings (RFC 7692 §7.1), ws's names. */
 export interface PerMessageDeflateOptions {
@@ -53,6 +54,8 @@ export interface ClientOptions extends ConnectionLimits, SocketFeatureOptions, S
   rejectUnauthorized?: boolean;
   finishRequest?(request: import('node:http').ClientRequest, websocket: unknown): void;
   createConnection?(options: Record<string, unknown>, callback?: () => void): Duplex;
+  /** sockwire: connect through a proxy (README "Proxies"); default `false`, or `'env'` under `NODE_USE_ENV_PROXY=1`. */
+  proxy?: ProxyOption;
 }
 
 /** `verifyClient`'s `info` argument. */

@@ -1,9 +1,11 @@
 /**
  * The one table of receive-side failures: `WS_ERR_*` code → error class, close code and message.
  * The core returns failures as {@link ProtocolFailure} values; the facade turns them into errors with {@link toError}.
+ * The `WS_ERR_PROXY_*` rows are opening-handshake failures (see proxy-failure.ts): their close code is the 1006
+ * that `'close'` reports, never one sent on the wire.
  */
 
-/** Every `WS_ERR_*` code a receiver can raise (see SPEC.md §6). */
+/** Every `WS_ERR_*` code a receiver can raise (see SPEC.md §6), and the proxy tunnel failures. */
 export type ErrorCode =
   | 'WS_ERR_UNEXPECTED_RSV_2_3'
   | 'WS_ERR_UNEXPECTED_RSV_1'
@@ -16,7 +18,12 @@ export type ErrorCode =
   | 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
   | 'WS_ERR_TOO_MANY_BUFFERED_PARTS'
   | 'WS_ERR_INVALID_UTF8'
-  | 'WS_ERR_INVALID_CLOSE_CODE';
+  | 'WS_ERR_INVALID_CLOSE_CODE'
+  | 'WS_ERR_PROXY_AUTH_REQUIRED'
+  | 'WS_ERR_PROXY_REFUSED'
+  | 'WS_ERR_PROXY_UNREACHABLE'
+  | 'WS_ERR_PROXY_BAD_RESPONSE'
+  | 'WS_ERR_PROXY_TIMEOUT';
 
 interface ErrorRow {
   readonly kind: 'RangeError' | 'Error';
@@ -35,7 +42,12 @@ const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorRow>> = {
   WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: { kind: 'RangeError', closeCode: 1009 },
   WS_ERR_TOO_MANY_BUFFERED_PARTS: { kind: 'RangeError', closeCode: 1008 },
   WS_ERR_INVALID_UTF8: { kind: 'Error', closeCode: 1007 },
-  WS_ERR_INVALID_CLOSE_CODE: { kind: 'RangeError', closeCode: 1002 }
+  WS_ERR_INVALID_CLOSE_CODE: { kind: 'RangeError', closeCode: 1002 },
+  WS_ERR_PROXY_AUTH_REQUIRED: { kind: 'Error', closeCode: 1006 },
+  WS_ERR_PROXY_REFUSED: { kind: 'Error', closeCode: 1006 },
+  WS_ERR_PROXY_UNREACHABLE: { kind: 'Error', closeCode: 1006 },
+  WS_ERR_PROXY_BAD_RESPONSE: { kind: 'Error', closeCode: 1006 },
+  WS_ERR_PROXY_TIMEOUT: { kind: 'Error', closeCode: 1006 }
 };
 
 /** A failure found by the core: a value, not a thrown error. */

@@ -12,6 +12,8 @@ import { generateKey, checkServerResponse } from '../core/handshake';
 import { formatExtensionHeader, isTokenChar, type FormattableExtensions } from '../core/extension-header';
 import { PerMessageDeflate } from '../extensions/permessage-deflate';
 import type { ExtensionMap } from './sender';
+import { planProxy, type ProxyPlan } from './proxy-plan';
+import { ProxyTunnel, tunnelledRequest, type TunnelTarget } from './proxy-tunnel';
 
 /** What the handshake needs from the WebSocket it connects. */
 export interface ClientOwner {
@@ -106,14 +108,26 @@ export function connectClient(websocket: ClientOwner, address: string | URL, pro
   }
 
   const key = generateKey();
-  const request = secure ? https.request : http.request;
   const protocolSet = new Set<string>();
   let deflate: PerMessageDeflate | undefined;
 
-  opts.createConnection = opts.createConnection ?? (secure ? tlsConnect : netConnect);
   opts.defaultPort = opts.defaultPort ?? (secure ? 443 : 80);
   opts.port = url.port || (secure ? 443 : 80);
   opts.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  // Each attempt (redirect hops included) decides on its own proxy, so no_proxy applies to every hop's host.
+  let proxy: ProxyPlan | null;
+  try {
+    proxy = planProxy(options, { secure, ipc, host: opts.host as string, port: Number(opts.port) });
+  } catch (error) {
+    if (websocket._redirects === 0) throw error;
+    failLater(websocket, error as Error);
+    return;
+  }
+  let request: (options: http.RequestOptions) => http.ClientRequest = secure ? https.request : http.request;
+  if (proxy !== null) {
+    const tunnel = new ProxyTunnel(proxy, proxyTarget(opts, secure), (response) => websocket.emit('unexpected-response', websocket._req, response));
+    request = tunnelledRequest(tunnel, secure);
+  } else opts.createConnection = opts.createConnection ?? (secure ? tlsConnect : netConnect);
   const headers: Record<string, unknown> = {
     ...opts.headers,
     'Sec-WebSocket-Version': opts.protocolVersion,
@@ -271,12 +285,25 @@ function failLater(websocket: ClientOwner, error: Error, nextTick = true): void 
   else run();
 }
 
+/** The tunnel's view of this attempt: the target, its TLS (as {@link tlsConnect}, over the tunnel), and timeouts. */
+function proxyTarget(opts: Record<string, unknown>, secure: boolean): TunnelTarget {
+  return {
+    host: opts.host as string,
+    port: Number(opts.port),
+    secureSocket: secure ? (socket) => tlsConnect({ ...opts, socket, timeout: undefined }) : undefined,
+    idleTimeout: opts.handshakeTimeout as number | undefined,
+    localAddress: opts.localAddress as string | undefined,
+    family: opts.family as number | undefined,
+    lookup: opts.lookup as TunnelTarget['lookup']
+  };
+}
+
 function netConnect(options: Record<string, unknown>): Duplex {
   const connectOptions = { ...options, path: options.socketPath } as net.NetConnectOpts;
   return net.connect(connectOptions);
 }
 
-function tlsConnect(options: Record<string, unknown>): Duplex {
+function tlsConnect(options: Record<string, unknown>): tls.TLSSocket {
   const connectOptions = { ...options, path: undefined } as tls.ConnectionOptions & { servername?: string };
   if (!options.servername && options.servername !== '') {
     connectOptions.servername = net.isIP(options.host as string) ? '' : (options.host as string);

@@ -1,0 +1,57 @@
+// WebSocket targets for the proxy tests: echo servers (ws:// and wss:// with the committed localhost certificate,
+// permessage-deflate on) that record each upgrade request's headers, and a client helper that runs one echo
+// round trip through whatever proxy the options name.
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { WebSocket, WebSocketServer } from './impl.mjs';
+import { once, record, eventNames } from './client-events.mjs';
+import { cert, key } from './tls-fixture.mjs';
+
+/** An echo server on 127.0.0.1:0. `requests` holds the headers of every upgrade it accepted. */
+export async function startEchoServer({ secure = false } = {}) {
+  const server = secure ? createHttpsServer({ cert, key }) : createHttpServer();
+  const wss = new WebSocketServer({ server, perMessageDeflate: true });
+  const requests = [];
+  wss.on('connection', (ws, req) => {
+    requests.push(req.headers);
+    ws.on('error', () => {});
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    port,
+    requests,
+    /** The URL with `host` (default 127.0.0.1; 'localhost' for SNI checks). */
+    url: (host = '127.0.0.1', path = '/') => `${secure ? 'wss' : 'ws'}://${host}:${port}${path}`,
+    close() {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections?.();
+      return new Promise((resolve) => server.close(resolve));
+    }
+  };
+}
+
+/** Options that trust the fixture certificate of a wss:// echo server. */
+export const trustFixture = { ca: cert };
+
+/** Opens `url` with `options`, sends `message`, waits for the echo, closes with 1000; resolves with what came back. */
+export async function echoOnce(url, options, message = 'hello through the proxy', ms = 10000) {
+  const ws = new WebSocket(url, options);
+  const failed = new Promise((_, reject) => ws.once('error', reject));
+  await Promise.race([once(ws, 'open', ms), failed]);
+  ws.send(message);
+  const [data, isBinary] = await Promise.race([once(ws, 'message', ms), failed]);
+  ws.close(1000);
+  const [code] = await once(ws, 'close', ms);
+  return { ws, data, isBinary, code };
+}
+
+/** Opens `url` expecting the handshake to fail; resolves with the recorded events (error then close). */
+export async function failOnce(url, options, ms = 10000) {
+  const ws = new WebSocket(url, options);
+  const { log, done } = record(ws, ['upgrade', 'open', 'error', 'close'], { ms });
+  await done;
+  return { ws, log, names: eventNames(log), error: log.find(([name]) => name === 'error')?.[1], code: log.at(-1)[1] };
+}
