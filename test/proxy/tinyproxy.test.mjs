@@ -1,0 +1,126 @@
+// HTTP CONNECT through a real tinyproxy (with and without BasicAuth): ws:// and wss:// tunnels, 407 without
+// credentials, wrong credentials, 'unexpected-response' with the proxy's answer, credentials kept away from the
+// target, and the data path (permessage-deflate, large messages, createWebSocketStream) byte-exact.
+import assert from 'node:assert/strict';
+import { ClientRequest } from 'node:http';
+import { after, before, test } from 'node:test';
+import { peer } from '../helpers/peers.mjs';
+import { startTinyproxy } from '../helpers/proxies.mjs';
+import { checkDataPath, echoOnce, failOnce, startEchoServer, trustFixture } from '../helpers/proxy-targets.mjs';
+import { WebSocket } from '../helpers/impl.mjs';
+import { once } from '../helpers/client-events.mjs';
+
+const { skip } = peer('tinyproxy');
+const AUTH = { user: 'alice', password: 's3cret' };
+let open;
+let authed;
+let plain;
+let secure;
+
+before(async () => {
+  if (skip) return;
+  [open, authed, plain, secure] = await Promise.all([
+    startTinyproxy(),
+    startTinyproxy({ auth: AUTH }),
+    startEchoServer(),
+    startEchoServer({ secure: true })
+  ]);
+});
+
+after(async () => {
+  await Promise.all([open?.stop(), authed?.stop(), plain?.close(), secure?.close()]);
+});
+
+test('ws:// through tinyproxy: one CONNECT to the target, echo, close 1000', { skip }, async () => {
+  const before = open.count(`127.0.0.1:${plain.port}`);
+  const { data, code, ws } = await echoOnce(plain.url(), { proxy: open.url });
+  assert.equal(data.toString(), 'hello through the proxy');
+  assert.equal(code, 1000);
+  assert.equal(ws.url, plain.url());
+  assert.equal(open.count(`127.0.0.1:${plain.port}`), before + 1);
+});
+
+test('wss:// through tinyproxy: TLS to the target inside the tunnel, SNI and certificate of the target', { skip }, async () => {
+  const before = open.count(`localhost:${secure.port}`);
+  const { data, code } = await echoOnce(secure.url('localhost'), { proxy: open.url, ...trustFixture });
+  assert.equal(data.toString(), 'hello through the proxy');
+  assert.equal(code, 1000);
+  assert.equal(secure.servernames.at(-1), 'localhost');
+  assert.equal(open.count(`localhost:${secure.port}`), before + 1);
+  // The target's own TLS rules still apply inside the tunnel: an untrusted certificate fails as it does directly.
+  const untrusted = await failOnce(secure.url('localhost'), { proxy: open.url });
+  assert.deepEqual(untrusted.names, ['error', 'close']);
+  assert.equal(untrusted.error.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+  const mismatch = await failOnce(secure.url('localhost'), { proxy: open.url, ...trustFixture, servername: 'other.invalid' });
+  assert.equal(mismatch.error.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+});
+
+test('BasicAuth: with the URL credentials the tunnel opens; the target never sees Proxy-Authorization', { skip }, async () => {
+  const seen = plain.requests.length;
+  const { data } = await echoOnce(plain.url(), { proxy: authed.url });
+  assert.equal(data.toString(), 'hello through the proxy');
+  const { data: overTls } = await echoOnce(secure.url('localhost'), { proxy: authed.url, ...trustFixture });
+  assert.equal(overTls.toString(), 'hello through the proxy');
+  const headers = plain.requests[seen];
+  assert.equal(headers['proxy-authorization'], undefined);
+  assert.equal(headers.authorization, undefined);
+  assert.equal(headers.host, `127.0.0.1:${plain.port}`);
+});
+
+test('BasicAuth: no credentials → 407, WS_ERR_PROXY_AUTH_REQUIRED, error then close 1006', { skip }, async () => {
+  const { names, error, code } = await failOnce(plain.url(), { proxy: `http://127.0.0.1:${authed.port}` });
+  assert.deepEqual(names, ['error', 'close']);
+  assert.equal(error.code, 'WS_ERR_PROXY_AUTH_REQUIRED');
+  assert.equal(error.statusCode, 407);
+  assert.equal(error.message, 'The proxy requires authentication: 407 Proxy Authentication Required');
+  assert.equal(code, 1006);
+});
+
+test('BasicAuth: wrong credentials → WS_ERR_PROXY_AUTH_REQUIRED (tinyproxy answers 401), the password never in the message', { skip }, async () => {
+  const { names, error, code } = await failOnce(plain.url(), { proxy: 'http://alice:wrong-secret-x@127.0.0.1:' + authed.port });
+  assert.deepEqual(names, ['error', 'close']);
+  assert.equal(error.code, 'WS_ERR_PROXY_AUTH_REQUIRED');
+  assert.equal(error.statusCode, 401);
+  assert.equal(error.message, 'The proxy rejected the credentials: 401 Unauthorized');
+  assert.ok(!JSON.stringify({ message: error.message, stack: error.stack }).includes('wrong-secret-x'));
+  assert.equal(code, 1006);
+});
+
+test("'unexpected-response' gets tinyproxy's 407 with headers and body; terminate() then closes 1006", { skip }, async () => {
+  const ws = new WebSocket(plain.url(), { proxy: `http://127.0.0.1:${authed.port}` });
+  const events = [];
+  ws.on('error', (error) => events.push(['error', error.message]));
+  const [req, res] = await once(ws, 'unexpected-response', 10000);
+  assert.ok(req instanceof ClientRequest);
+  assert.equal(req.protocol, 'http:');
+  assert.equal(res.statusCode, 407);
+  assert.equal(res.statusMessage, 'Proxy Authentication Required');
+  assert.equal(res.headers['proxy-authenticate'], 'Basic realm="Tinyproxy"');
+  const chunks = [];
+  res.on('data', (chunk) => chunks.push(chunk));
+  await once(res, 'end', 10000);
+  assert.match(Buffer.concat(chunks).toString(), /<title>407 Proxy Authentication Required<\/title>/);
+  assert.equal(ws.readyState, WebSocket.CONNECTING);
+  ws.terminate();
+  const [code] = await once(ws, 'close');
+  assert.equal(code, 1006);
+  assert.deepEqual(events, [['error', 'WebSocket was closed before the connection was established']]);
+});
+
+test('tinyproxy cannot reach the target → 500 → WS_ERR_PROXY_UNREACHABLE', { skip }, async () => {
+  const { names, error } = await failOnce('ws://127.0.0.1:1/', { proxy: open.url });
+  assert.deepEqual(names, ['error', 'close']);
+  assert.equal(error.code, 'WS_ERR_PROXY_UNREACHABLE');
+  assert.equal(error.statusCode, 500);
+  assert.equal(error.message, 'The proxy could not open the tunnel: 500 Unable to connect');
+});
+
+test('data path through tinyproxy: permessage-deflate, 4 MiB binary, compressible text, stream — byte-exact (ws:// and wss://)', { skip }, async () => {
+  for (const [url, options] of [
+    [plain.url(), { proxy: authed.url }],
+    [secure.url('localhost'), { proxy: authed.url, ...trustFixture }]
+  ]) {
+    const result = await checkDataPath(url, options);
+    assert.deepEqual(result, { extensions: 'permessage-deflate', largeExact: true, textExact: true, streamExact: true, code: 1000 }, url);
+  }
+});
