@@ -12,7 +12,7 @@ import { cert, key } from './tls-fixture.mjs';
  * An echo server on 127.0.0.1:0. `requests` holds the headers of every upgrade it accepted, `servernames` the TLS
  * server name (SNI) each wss:// connection asked for.
  */
-export async function startEchoServer({ secure = false } = {}) {
+export async function startEchoServer({ secure = false, listen = '127.0.0.1' } = {}) {
   const server = secure ? createHttpsServer({ cert, key }) : createHttpServer();
   const wss = new WebSocketServer({ server, perMessageDeflate: true });
   const requests = [];
@@ -23,14 +23,14 @@ export async function startEchoServer({ secure = false } = {}) {
     ws.on('error', () => {});
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(0, listen, resolve));
   const { port } = server.address();
   return {
     port,
     requests,
     servernames,
-    /** The URL with `host` (default 127.0.0.1; 'localhost' for SNI checks). */
-    url: (host = '127.0.0.1', path = '/') => `${secure ? 'wss' : 'ws'}://${host}:${port}${path}`,
+    /** The URL with `host` (default: the listening address; 'localhost' for SNI checks). */
+    url: (host = listen.includes(':') ? `[${listen}]` : listen, path = '/') => `${secure ? 'wss' : 'ws'}://${host}:${port}${path}`,
     close() {
       for (const client of wss.clients) client.terminate();
       wss.close();
