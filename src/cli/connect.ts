@@ -38,6 +38,10 @@ Options:
   -w, --wait <seconds>          with -x: how long to wait for replies (default 2)
   -P, --show-ping-pong          print pings and pongs
   -L, --location                follow HTTP redirects
+      --proxy <url>             connect through this proxy (http:, https:, socks5:,
+                                socks5h:, socks4a:); without it the proxy environment
+                                variables apply (http_proxy, https_proxy, no_proxy...)
+      --no-proxy                connect directly, ignoring the proxy variables
       --compress                offer permessage-deflate
       --no-color                never use colours (also: NO_COLOR=1)
   -h, --help                    show this help
@@ -61,6 +65,8 @@ const OPTIONS: OptionTable = {
   wait: { type: 'string', short: 'w' },
   'show-ping-pong': { type: 'boolean', short: 'P' },
   location: { type: 'boolean', short: 'L' },
+  proxy: { type: 'string' },
+  'no-proxy': { type: 'boolean' },
   compress: { type: 'boolean' },
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
@@ -117,6 +123,12 @@ function readSettings(args: string[], io: CliIo): ConnectSettings | undefined {
   };
   const origin = stringOption(values, 'origin');
   if (origin !== undefined) options.origin = origin;
+  const proxy = stringOption(values, 'proxy');
+  if (proxy !== undefined && flagOption(values, 'no-proxy')) {
+    throw new CliError('sockwire connect: --proxy and --no-proxy cannot be used together', EXIT_USAGE);
+  }
+  // A command-line tool follows the proxy variables by default, as curl does (the library only when asked).
+  options.proxy = flagOption(values, 'no-proxy') ? false : (proxy ?? 'env');
   const waitSeconds = numberOption('connect', values, 'wait', 2, { min: 0, max: 3600, integer: false });
   return {
     url: normaliseUrl(positionals[0]),

@@ -10,16 +10,22 @@ export const sockwire = require('../../dist/cjs/index.js');
 /** Absolute path of the launcher. */
 export const BIN = fileURLToPath(new URL('../../bin/sockwire.js', import.meta.url));
 
-/** NO_COLOR unset so the "no colour without a TTY" rule is what is tested. */
+/**
+ * NO_COLOR unset so the "no colour without a TTY" rule is what is tested; the proxy variables unset because
+ * `connect` follows them (tests that want a proxy pass `env`).
+ */
+const PROXY_VARIABLES = ['ws_proxy', 'wss_proxy', 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy'];
 const ENV = { ...process.env, NO_COLOR: '', SOCKWIRE_DEBUG: '' };
+for (const name of [...PROXY_VARIABLES, ...PROXY_VARIABLES.map((variable) => variable.toUpperCase())]) delete ENV[name];
 
 /**
- * Run the CLI to completion. `stdin` (string) is written then closed; without it stdin is closed at once.
+ * Run the CLI to completion. `stdin` (string) is written then closed; without it stdin is closed at once. `env`
+ * adds or overrides environment variables.
  * Resolves `{ code, signal, stdout, stderr }`; kills the child and rejects after `timeoutMs`.
  */
-export function runCli(args, { stdin, timeoutMs = 15000 } = {}) {
+export function runCli(args, { stdin, timeoutMs = 15000, env = {} } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: ENV });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...ENV, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text) => (stdout += text));
