@@ -1,6 +1,7 @@
 /**
  * The client side of the opening handshake (RFC 6455 §4.1): URL checks, the HTTP request, redirects, and the
- * response checks before the socket is handed to the WebSocket.
+ * response checks before the socket is handed to the WebSocket. Through a proxy, the request goes over a tunnel
+ * (proxy-tunnel.ts) and is otherwise the same.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
