@@ -4,12 +4,16 @@
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { WebSocket, WebSocketServer, createWebSocketStream } from './impl.mjs';
+import { createRequire } from 'node:module';
 import { once, record, eventNames, within } from './client-events.mjs';
 import { cert, key } from './tls-fixture.mjs';
 
+// Proxies are a sockwire feature (ws has no `proxy` option): always the built package, never SOCKWIRE_TEST_IMPL.
+const require = createRequire(import.meta.url);
+export const { WebSocket, WebSocketServer, createWebSocketStream } = require('../../dist/cjs/index.js');
+
 /**
- * An echo server on 127.0.0.1:0. `requests` holds the headers of every upgrade it accepted, `servernames` the TLS
+ * An echo server on port 0 of `listen` (127.0.0.1 unless told). `requests` holds the headers of every upgrade it accepted, `servernames` the TLS
  * server name (SNI) each wss:// connection asked for.
  */
 export async function startEchoServer({ secure = false, listen = '127.0.0.1' } = {}) {

@@ -8,8 +8,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { peer } from '../helpers/peers.mjs';
 import { startMicrosocks, startTinyproxy } from '../helpers/proxies.mjs';
-import { echoOnce, startEchoServer, trustFixture } from '../helpers/proxy-targets.mjs';
-import { WebSocket } from '../helpers/impl.mjs';
+import { echoOnce, startEchoServer, trustFixture, WebSocket } from '../helpers/proxy-targets.mjs';
 
 const skip = peer('tinyproxy').skip || peer('microsocks').skip;
 const NAMES = ['ws_proxy', 'wss_proxy', 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy', 'NODE_USE_ENV_PROXY'];

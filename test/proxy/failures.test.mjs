@@ -3,11 +3,10 @@
 // WS_ERR_PROXY_* code through 'error' then 'close' 1006, nothing is thrown, and the proxy sees every socket closed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WebSocket } from '../helpers/impl.mjs';
 import { once, record, eventNames } from '../helpers/client-events.mjs';
 import { readRequest, startRawServer } from '../helpers/client-raw-server.mjs';
 import { waitFor } from '../helpers/proxies.mjs';
-import { failOnce, startEchoServer, trustFixture } from '../helpers/proxy-targets.mjs';
+import { failOnce, startEchoServer, trustFixture, WebSocket } from '../helpers/proxy-targets.mjs';
 
 /** A raw proxy running `script(socket, request)` after reading each CONNECT head; `requests` keeps those heads. */
 async function scriptedProxy(t, script) {

@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { Agent } from 'node:http';
 import { after, before, test } from 'node:test';
-import { WebSocket } from '../helpers/impl.mjs';
 import { once, record, eventNames } from '../helpers/client-events.mjs';
 import { readRequest, startRawServer } from '../helpers/client-raw-server.mjs';
 import { peer } from '../helpers/peers.mjs';
 import { startTinyproxy } from '../helpers/proxies.mjs';
-import { echoOnce, startEchoServer } from '../helpers/proxy-targets.mjs';
+import { echoOnce, startEchoServer, WebSocket } from '../helpers/proxy-targets.mjs';
 
 const { skip } = peer('tinyproxy');
 let proxy;

@@ -6,8 +6,7 @@ import { ClientRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { peer } from '../helpers/peers.mjs';
 import { startTinyproxy } from '../helpers/proxies.mjs';
-import { checkDataPath, echoOnce, failOnce, startEchoServer, trustFixture } from '../helpers/proxy-targets.mjs';
-import { WebSocket } from '../helpers/impl.mjs';
+import { checkDataPath, echoOnce, failOnce, startEchoServer, trustFixture, WebSocket } from '../helpers/proxy-targets.mjs';
 import { once } from '../helpers/client-events.mjs';
 
 const { skip } = peer('tinyproxy');
