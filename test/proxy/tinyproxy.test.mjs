@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { ClientRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { peer } from '../helpers/peers.mjs';
-import { startTinyproxy } from '../helpers/proxies.mjs';
+import { startTinyproxy, waitFor } from '../helpers/proxies.mjs';
+import { startRawServer } from '../helpers/client-raw-server.mjs';
 import { checkDataPath, echoOnce, failOnce, startEchoServer, trustFixture, WebSocket } from '../helpers/proxy-targets.mjs';
 import { once } from '../helpers/client-events.mjs';
 
@@ -104,6 +105,23 @@ test("'unexpected-response' gets tinyproxy's 407 with headers and body; terminat
   const [code] = await once(ws, 'close');
   assert.equal(code, 1006);
   assert.deepEqual(events, [['error', 'WebSocket was closed before the connection was established']]);
+});
+
+test('a URL object works as the proxy option', { skip }, async () => {
+  const { data } = await echoOnce(plain.url(), { proxy: new URL(authed.url) });
+  assert.equal(data.toString(), 'hello through the proxy');
+});
+
+test('a target that stalls behind the tunnel: handshakeTimeout fires as without a proxy', { skip }, async (t) => {
+  const silent = await startRawServer((socket) => socket.resume());
+  t.after(() => silent.close());
+  const { names, error, code } = await failOnce(`ws://127.0.0.1:${silent.port}/`, { proxy: open.url, handshakeTimeout: 300 });
+  assert.deepEqual(names, ['error', 'close']);
+  assert.equal(error.message, 'Opening handshake has timed out');
+  assert.equal(error.code, undefined);
+  assert.equal(code, 1006);
+  assert.equal(open.count(`127.0.0.1:${silent.port}`), 1);
+  await waitFor(() => silent.sockets.size === 0, 5000, 'the target-side socket to close');
 });
 
 test('tinyproxy cannot reach the target → 500 → WS_ERR_PROXY_UNREACHABLE', { skip }, async () => {
