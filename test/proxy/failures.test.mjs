@@ -51,13 +51,18 @@ test('proxy.timeout bounds the tunnel without a handshakeTimeout, for SOCKS too'
   await waitFor(() => stalled.sockets.size === 0, 5000, 'the stalled sockets to close');
 });
 
-test('a proxy that closes mid-answer, or resets, → WS_ERR_PROXY_BAD_RESPONSE', async (t) => {
+test('a proxy that closes mid-answer, hangs up at once, or resets → WS_ERR_PROXY_BAD_RESPONSE', async (t) => {
   const halfAnswer = await scriptedProxy(t, (socket) => socket.end('HTTP/1.1 200 Conn'));
   const half = await failOnce('ws://127.0.0.1:9/', { proxy: halfAnswer.url });
   assert.deepEqual(half.names, ['error', 'close']);
   assert.equal(half.error.code, 'WS_ERR_PROXY_BAD_RESPONSE');
   assert.equal(half.error.message, 'The proxy closed the connection before answering CONNECT');
   await allClosed(halfAnswer);
+  const hangUp = await startRawServer((socket) => socket.end());
+  t.after(() => hangUp.close());
+  const early = await failOnce('ws://127.0.0.1:9/', { proxy: `http://127.0.0.1:${hangUp.port}` });
+  assert.deepEqual(early.names, ['error', 'close']);
+  assert.equal(early.error.code, 'WS_ERR_PROXY_BAD_RESPONSE');
   const reset = await scriptedProxy(t, (socket) => socket.resetAndDestroy?.() ?? socket.destroy());
   const rst = await failOnce('ws://127.0.0.1:9/', { proxy: reset.url });
   assert.equal(rst.error.code, 'WS_ERR_PROXY_BAD_RESPONSE');
