@@ -84,6 +84,8 @@ test('ws://: ws_proxy, then http_proxy, then all_proxy; each in lower and upper 
   assert.equal(await ws({ ALL_PROXY: address('M') }), 'M');
   assert.equal(await ws({ ws_proxy: address('A'), http_proxy: address('B'), all_proxy: address('M') }), 'A');
   assert.equal(await ws({ http_proxy: address('B'), all_proxy: address('M') }), 'B');
+  // A value without a scheme is an http:// proxy, as curl reads it.
+  assert.equal(await ws({ http_proxy: `127.0.0.1:${proxies.C.port}` }), 'C');
   // https_proxy and wss_proxy are not for ws://.
   assert.equal(await ws({ https_proxy: address('A'), wss_proxy: address('B') }), 'direct');
   assert.equal(await ws({}), 'direct');
