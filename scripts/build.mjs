@@ -22,7 +22,7 @@ writeFileSync(
   `import sockwire from '../cjs/index.js';\nexport default sockwire;\nexport const { ${names.join(', ')} } = sockwire;\n`
 );
 // Class names are also types (`let server: WebSocketServer`); the rest are values only.
-const typeNames = new Set(['WebSocket', 'WebSocketServer', 'Server', 'Receiver', 'Sender', 'PerMessageDeflate']);
+const typeNames = new Set(['WebSocket', 'WebSocketServer', 'Server', 'Receiver', 'Sender', 'PerMessageDeflate', 'ReconnectingWebSocket', 'WebSocketStream', 'WebSocketError']);
 writeFileSync(
   join(root, 'dist/esm/index.d.mts'),
   `import sockwire = require('../cjs/index.js');\nexport default sockwire;\n` +

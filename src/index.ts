@@ -8,6 +8,21 @@ import type { ServerOptions as ServerOptionsType, VerifyClientCallbackAsync as V
 import { Receiver as ReceiverClass } from './api/receiver';
 import { Sender as SenderClass } from './api/sender';
 import { createWebSocketStream as createStream } from './api/stream';
+import { ReconnectingWebSocket as ReconnectingWebSocketClass } from './client/reconnecting-websocket';
+import { WebSocketStream as WebSocketStreamClass } from './client/websocket-stream';
+import { WebSocketError as WebSocketErrorClass } from './client/websocket-error';
+import type { ReconnectingSendStatus as ReconnectingSendStatusType } from './client/reconnecting-websocket';
+import type { ReconnectingWebSocketOptions as ReconnectingOptionsType, Resolvable as ResolvableType } from './client/reconnect-options';
+import type { ReconnectEvent as ReconnectEventType, ReconnectReason as ReconnectReasonType } from './client/reconnect-policy';
+import type { OverflowPolicy as OverflowPolicyType } from './client/send-queue';
+import type {
+  WebSocketOpenInfo as WebSocketOpenInfoType,
+  WebSocketStreamChunk as WebSocketStreamChunkType,
+  WebSocketStreamMessage as WebSocketStreamMessageType,
+  WebSocketStreamOptions as WebSocketStreamOptionsType
+} from './client/websocket-stream';
+import type { WebSocketCloseInfo as WebSocketCloseInfoType } from './client/websocket-error';
+import type { WebSocketMessage as WebSocketMessageType } from './api/message-iterator';
 import { PerMessageDeflate as PerMessageDeflateClass } from './extensions/permessage-deflate';
 import { BufferUtil as BufferUtilObject, Constants as ConstantsObject, ErrorCodes as ErrorCodesObject, Extensions as ExtensionsObject } from './api/seed';
 import { parseExtensionHeader, formatExtensionHeader } from './core/extension-header';
@@ -38,6 +53,9 @@ interface Statics {
   WebSocketServer: typeof WebSocketServerClass;
   Server: typeof WebSocketServerClass;
   createWebSocketStream: typeof createStream;
+  ReconnectingWebSocket: typeof ReconnectingWebSocketClass;
+  WebSocketStream: typeof WebSocketStreamClass;
+  WebSocketError: typeof WebSocketErrorClass;
   Receiver: typeof ReceiverClass;
   Sender: typeof SenderClass;
   PerMessageDeflate: typeof PerMessageDeflateClass;
@@ -57,6 +75,9 @@ const statics: Statics = {
   WebSocketServer: WebSocketServerClass,
   Server: WebSocketServerClass,
   createWebSocketStream: createStream,
+  ReconnectingWebSocket: ReconnectingWebSocketClass,
+  WebSocketStream: WebSocketStreamClass,
+  WebSocketError: WebSocketErrorClass,
   Receiver: ReceiverClass,
   Sender: SenderClass,
   PerMessageDeflate: PerMessageDeflateClass,
@@ -106,6 +127,22 @@ declare namespace WebSocket {
   type ProxyOption = ProxyOptionType;
   type ProxySettings = ProxySettingsType;
   type ProxyError = ProxyErrorType;
+  // Client conveniences (README: "Client conveniences").
+  type ReconnectingWebSocket = ReconnectingWebSocketClass;
+  type ReconnectingWebSocketOptions = ReconnectingOptionsType;
+  type ReconnectingSendStatus = ReconnectingSendStatusType;
+  type ReconnectReason = ReconnectReasonType;
+  type ReconnectEvent = ReconnectEventType;
+  type OverflowPolicy = OverflowPolicyType;
+  type Resolvable<T> = ResolvableType<T>;
+  type WebSocketStream = WebSocketStreamClass;
+  type WebSocketStreamOptions = WebSocketStreamOptionsType;
+  type WebSocketStreamMessage = WebSocketStreamMessageType;
+  type WebSocketStreamChunk = WebSocketStreamChunkType;
+  type WebSocketOpenInfo = WebSocketOpenInfoType;
+  type WebSocketCloseInfo = WebSocketCloseInfoType;
+  type WebSocketError = WebSocketErrorClass;
+  type WebSocketMessage = WebSocketMessageType;
 }
 
 export = WebSocket;

@@ -21,6 +21,8 @@ import { subscribe, unsubscribe } from '../features/topics';
 import type { ServerHub } from '../features/server-hub';
 import { installEmitters } from './emit-events';
 import type { AnyListener, EventListener, WebSocketEventMap } from './websocket-events';
+import { MessageIterator, type WebSocketMessage } from './message-iterator';
+import { pingRTT } from './ping-rtt';
 
 const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 const NO_EXTENSIONS: ExtensionMap = Object.freeze({});
@@ -280,6 +282,19 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   }
   set data(value: unknown) {
     (this._features ??= new SocketFeatures()).data = value;
+  }
+
+  /**
+   * sockwire: `for await (const { data, isBinary } of ws)` yields messages until `'close'` (rethrowing the socket's
+   * error, if any, at the end). A loop that falls behind pauses the socket; leaving the loop closes nothing.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<WebSocketMessage> {
+    return new MessageIterator(this);
+  }
+
+  /** sockwire: ping and resolve with the round-trip time in ms when the matching pong arrives (see ping-rtt.ts). */
+  pingRTT(data?: string | Buffer | ArrayBuffer | ArrayBufferView): Promise<number> {
+    return pingRTT(this, data);
   }
 
   /** Destroy the connection now, without a closing handshake. */
