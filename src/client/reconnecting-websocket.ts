@@ -236,7 +236,13 @@ export class ReconnectingWebSocket extends EventEmitter {
       protocols = evaluate(this.protocolSource);
       headers = this.settings.headers === undefined ? undefined : evaluate(this.settings.headers);
     } catch (error) {
-      this.failBeforeSocket({ type: 'error', error: error as Error });
+      const reason: ReconnectReason = { type: 'error', error: error as Error };
+      // Inside the constructor nobody listens yet: report the failure (and schedule the retry) a tick later.
+      if (this.constructing) {
+        process.nextTick(() => {
+          if (this.generation === generation) this.failBeforeSocket(reason);
+        });
+      } else this.failBeforeSocket(reason);
       return;
     }
     if (!isThenable(url) && !isThenable(protocols) && !isThenable(headers)) {
