@@ -46,6 +46,18 @@ export function until(emitter, name, predicate, ms = WAIT_MS) {
   );
 }
 
+/** Resolve once `predicate()` holds, checking every few ms (bounded); for state no event announces. */
+export function poll(predicate, label, ms = WAIT_MS) {
+  return withTimeout(
+    new Promise((resolve) => {
+      const check = () => (predicate() ? resolve() : setTimeout(check, 2));
+      check();
+    }),
+    label,
+    ms
+  );
+}
+
 /** Sleep; used only to give the code a chance to do something it must not do. */
 export function delay(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));

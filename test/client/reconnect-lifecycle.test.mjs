@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { ReconnectingWebSocket, WebSocket, WebSocketServer, FAST, stopServer, activeResources, closeFully, closeServer, delay, nextEvent, record, startServer, until, withTimeout } from './helpers.mjs';
+import { ReconnectingWebSocket, WebSocket, WebSocketServer, FAST, stopServer, activeResources, closeFully, closeServer, delay, nextEvent, poll, record, startServer, until } from './helpers.mjs';
 
 const T = { timeout: 30000 };
 
@@ -108,7 +108,7 @@ test('without the queue, send() while not open is refused with WS_ERR_NOT_OPEN',
   assert.equal(rws.send('early', (error) => errors.push(error.code)), 'dropped');
   await nextEvent(rws, 'open');
   assert.equal(rws.send('now'), 'sent');
-  await until(rws.socket, 'close', () => errors.length === 1, 2000).catch(() => {});
+  await poll(() => errors.length === 1, 'send callback');
   assert.deepEqual(errors, ['WS_ERR_NOT_OPEN']);
 });
 
@@ -133,14 +133,7 @@ test('queued messages are flushed after the onOpen hook (async) and before what 
   assert.equal(rws.bufferedAmount, 4);
   rws.on('open', () => rws.send('from-open'));
   await nextEvent(rws, 'open');
-  await until(rws, 'open', () => connections[0]?.messages.length === 5).catch(() => {});
-  await withTimeout(
-    new Promise((resolve) => {
-      const check = () => (connections[0].messages.length >= 5 ? resolve() : setImmediate(check));
-      check();
-    }),
-    'five messages'
-  );
+  await poll(() => connections[0]?.messages.length >= 5, 'five messages');
   assert.deepEqual(connections[0].messages, ['auth', 'q1', 'q2', 'during-hook', 'from-open']);
   assert.deepEqual(hookRuns, [WebSocket.OPEN]);
   assert.deepEqual(sent, [['q1', null]]);
@@ -158,13 +151,8 @@ test('a message handed to a socket that then died is never sent again; messages 
   await nextEvent(rws, 'close');
   assert.equal(rws.send('c'), 'queued');
   await nextEvent(rws, 'open');
-  await withTimeout(
-    new Promise((resolve) => {
-      const check = () => (connections[1]?.messages.length >= 1 ? resolve() : setTimeout(check, 5));
-      check();
-    }),
-    'c delivered'
-  );
+  await poll(() => connections[1]?.messages.length >= 1, 'c delivered');
+  // Give a wrongly re-sent "a" or "b" the time to arrive behind "c".
   await delay(50);
   assert.deepEqual(connections[1].messages, ['c']);
   assert.ok(['a', 'a,b'].includes(connections[0].messages.join()));
