@@ -8,6 +8,8 @@ import { createInterface, type Interface } from 'node:readline';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { WebSocket } from '../api/websocket';
 import type { ClientOptions } from '../api/options';
+import { ReconnectingWebSocket } from '../client/reconnecting-websocket';
+import type { ReconnectReason } from '../client/reconnect-policy';
 import {
   CliError,
   EXIT_FAILURE,
@@ -42,6 +44,9 @@ Options:
                                 socks5h:, socks4a:); without it the proxy environment
                                 variables apply (http_proxy, https_proxy, no_proxy...)
       --no-proxy                connect directly, ignoring the proxy variables
+      --reconnect               reconnect with backoff when the connection drops
+                                (until /close, Ctrl+C or Ctrl+D; -x messages are
+                                sent again on each new connection until answered)
       --compress                offer permessage-deflate
       --no-color                never use colours (also: NO_COLOR=1)
   -h, --help                    show this help
@@ -68,6 +73,7 @@ const OPTIONS: OptionTable = {
   proxy: { type: 'string' },
   'no-proxy': { type: 'boolean' },
   compress: { type: 'boolean' },
+  reconnect: { type: 'boolean' },
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 };
@@ -84,6 +90,7 @@ interface ConnectSettings {
   waitMs: number;
   showPingPong: boolean;
   colour: boolean;
+  reconnect: boolean;
 }
 
 /** Accept `host:port/path` like wscat does, by assuming `ws://` when no scheme is given. */
@@ -137,6 +144,7 @@ function readSettings(args: string[], io: CliIo): ConnectSettings | undefined {
     execute: listOption(values, 'execute'),
     waitMs: waitSeconds * 1000,
     showPingPong: flagOption(values, 'show-ping-pong'),
+    reconnect: flagOption(values, 'reconnect'),
     colour: wantsColour(io.stdout, flagOption(values, 'no-color'), io.env)
   };
 }
@@ -155,11 +163,31 @@ function parseCloseCommand(rest: string): { code?: number; reason?: string } | s
   return { code: Number(match[1]), reason: match[2] === '' ? undefined : match[2] };
 }
 
+/** One line about why reconnecting stopped. */
+function describeReason(reason: ReconnectReason): string {
+  switch (reason.type) {
+    case 'close':
+      return `close code ${reason.code}`;
+    case 'unexpected-response':
+      return `HTTP ${reason.status}`;
+    case 'max-retries':
+      return `${reason.attempts} attempts`;
+    case 'manual':
+      return 'manual';
+    default:
+      return reason.error.message;
+  }
+}
+
 /** One running `connect` session. */
 class ConnectSession {
   private readonly printer: LinePrinter;
   private readonly painter: Painter;
   private ws: WebSocket | undefined;
+  /** With --reconnect: the client whose current socket is used instead of `ws`. */
+  private rws: ReconnectingWebSocket | undefined;
+  private finish: ((code: number, reason: Buffer) => void) | undefined;
+  private lastClose: [number, Buffer] = [1006, Buffer.alloc(0)];
   private prompt: Interface | undefined;
   private opened = false;
   private failure: string | undefined;
@@ -179,44 +207,81 @@ class ConnectSession {
 
   run(): Promise<number> {
     return new Promise((resolve, reject) => {
-      let ws: WebSocket;
+      let client: WebSocket | ReconnectingWebSocket;
+      const { url, protocols, options } = this.settings;
       try {
-        ws = new WebSocket(this.settings.url, this.settings.protocols, this.settings.options);
+        client = this.settings.reconnect ? new ReconnectingWebSocket(url, protocols, options) : new WebSocket(url, protocols, options);
       } catch (error) {
         // Bad URLs and bad subprotocol names throw synchronously (SyntaxError), as in ws.
         const message = error instanceof Error ? error.message : String(error);
         throw new CliError(`sockwire connect: ${message}`, EXIT_USAGE);
       }
-      this.ws = ws;
+      if (client instanceof ReconnectingWebSocket) this.rws = client;
+      else this.ws = client;
       process.on('SIGINT', this.onSigint);
-      ws.on('open', () => this.onOpen());
-      ws.on('message', (data: unknown, isBinary: boolean) => this.onMessage(data, isBinary));
-      ws.on('ping', (data: Buffer) => {
+      client.on('open', () => this.onOpen());
+      client.on('message', (data: unknown, isBinary: boolean) => this.onMessage(data, isBinary));
+      client.on('ping', (data: Buffer) => {
         if (this.settings.showPingPong) this.printer.out(this.painter.paint('control', `< ping ${describeControl(data)}`.trimEnd()));
       });
-      ws.on('pong', (data: Buffer) => {
+      client.on('pong', (data: Buffer) => {
         if (this.settings.showPingPong || this.userPings > 0) {
           this.userPings = Math.max(0, this.userPings - 1);
           this.printer.out(this.painter.paint('control', `< pong ${describeControl(data)}`.trimEnd()));
         }
       });
-      ws.on('error', (error: Error) => {
+      client.on('error', (error: Error) => {
         if (!this.opened) this.failure = error.message;
         else this.printer.err(this.painter.paint('error', `error: ${error.message}`));
       });
-      ws.on('close', (code: number, reason: Buffer) => {
+      let finished = false;
+      const finish = (code: number, reason: Buffer): void => {
+        if (finished) return;
+        finished = true;
         try {
           resolve(this.onClose(code, reason));
         } catch (error) {
           reject(error);
         }
-      });
+      };
+      this.finish = finish;
+      if (client instanceof ReconnectingWebSocket) this.watchReconnects(client);
+      else client.on('close', finish);
     });
   }
 
+  /** --reconnect: report each drop and retry; finish only once the client is closed for good. */
+  private watchReconnects(rws: ReconnectingWebSocket): void {
+    rws.on('close', (code: number, reason: Buffer) => {
+      this.lastClose = [code, reason];
+      if (rws.readyState === WebSocket.CLOSED) this.finish?.(code, reason);
+      else if (this.opened) this.printer.err(this.painter.paint('error', `Disconnected (code: ${code})`));
+    });
+    rws.on('reconnect', (attempt: number, delay: number) => {
+      this.printer.err(this.painter.paint('info', `Reconnecting in ${Math.round(delay)} ms (attempt ${attempt})`));
+    });
+    rws.on('giveup', (reason: ReconnectReason) => {
+      this.printer.err(this.painter.paint('error', `Gave up reconnecting (${describeReason(reason)})`));
+      this.finish?.(...this.lastClose);
+    });
+  }
+
+  /** The socket commands go to: the reconnecting client's current one, or the only one. */
+  private socket(): WebSocket | undefined {
+    return this.rws !== undefined ? (this.rws.socket ?? undefined) : this.ws;
+  }
+
+  /** --reconnect: stop for good; without a socket (waiting to retry) there is no 'close' to wait for. */
+  private closeReconnecting(rws: ReconnectingWebSocket, code?: number, reason?: string): void {
+    const hadSocket = rws.socket !== null;
+    rws.close(code, reason);
+    if (!hadSocket) this.finish?.(...this.lastClose);
+  }
+
   private onOpen(): void {
+    const reopened = this.opened;
     this.opened = true;
-    const ws = this.ws as WebSocket;
+    const ws = this.socket() as WebSocket;
     const details = [ws.protocol !== '' ? `subprotocol: ${ws.protocol}` : '', ws.extensions !== '' ? `extensions: ${ws.extensions}` : '']
       .filter((part) => part !== '')
       .join(', ');
@@ -224,7 +289,12 @@ class ConnectSession {
       this.printer.err(this.painter.paint('info', `Connected to ${ws.url}${details === '' ? '' : ` (${details})`}`));
       this.repliesAwaited = this.settings.execute.length;
       for (const message of this.settings.execute) this.sendText(message, true);
+      if (this.waitTimer !== undefined) clearTimeout(this.waitTimer);
       this.waitTimer = setTimeout(() => this.closeNormally(), this.settings.waitMs);
+      return;
+    }
+    if (reopened) {
+      this.printer.err(this.painter.paint('info', `Reconnected to ${ws.url}`));
       return;
     }
     const interactive = this.io.stdin.isTTY === true && this.io.stdout.isTTY === true;
@@ -255,8 +325,8 @@ class ConnectSession {
   }
 
   private handleLine(line: string, echo: boolean): void {
-    const ws = this.ws as WebSocket;
-    if (ws.readyState !== WebSocket.OPEN) return;
+    const ws = this.socket();
+    if (ws === undefined || ws.readyState !== WebSocket.OPEN) return;
     if (!line.startsWith('/') || line.startsWith('//')) {
       this.sendText(line.startsWith('//') ? line.slice(1) : line, echo);
       return;
@@ -286,7 +356,8 @@ class ConnectSession {
         const parsed = parseCloseCommand(rest);
         if (typeof parsed === 'string') return note(parsed);
         try {
-          ws.close(parsed.code, parsed.reason);
+          if (this.rws !== undefined) this.closeReconnecting(this.rws, parsed.code, parsed.reason);
+          else ws.close(parsed.code, parsed.reason);
         } catch (error) {
           note(`cannot close: ${error instanceof Error ? error.message : String(error)}`);
         }
@@ -298,7 +369,7 @@ class ConnectSession {
   }
 
   private sendText(text: string, echo: boolean): void {
-    (this.ws as WebSocket).send(text);
+    this.socket()?.send(text);
     if (echo) this.printer.out(this.painter.paint('sent', `> ${text}`));
   }
 
@@ -310,6 +381,10 @@ class ConnectSession {
   }
 
   private closeNormally(): void {
+    if (this.rws !== undefined) {
+      this.closeReconnecting(this.rws, 1000);
+      return;
+    }
     const ws = this.ws as WebSocket;
     if (ws.readyState === WebSocket.OPEN) ws.close(1000);
   }
@@ -317,7 +392,11 @@ class ConnectSession {
   /** First Ctrl+C closes politely; a second one gives up on the close handshake. */
   private interrupt(): void {
     this.interrupts++;
-    const ws = this.ws as WebSocket;
+    if (this.rws !== undefined && (this.interrupts === 1 || this.rws.socket === null)) {
+      this.closeReconnecting(this.rws, 1000);
+      return;
+    }
+    const ws = this.socket() as WebSocket;
     if (this.interrupts === 1 && ws.readyState !== WebSocket.CLOSED) {
       if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
       else ws.close(1000);
