@@ -34,8 +34,8 @@ export interface ReconnectOptions {
   shouldReconnect?: (event: ReconnectEvent) => boolean;
   /** Request headers, re-evaluated for every attempt (e.g. a fresh token). */
   headers?: Resolvable<OutgoingHttpHeaders>;
-  /** Runs on every new socket before queued messages are flushed and `'open'` is emitted (e.g. to authenticate). */
-  onOpen?: (socket: WebSocket) => void | PromiseLike<void>;
+  /** Runs on every new socket before queued messages are flushed and `'open'` is emitted (e.g. to authenticate); a returned promise is awaited. */
+  onOpen?: (socket: WebSocket) => unknown;
   /** Queue `send()`s made while disconnected (default false: they fail with `WS_ERR_NOT_OPEN`). */
   queue?: boolean;
   /** Queue bound: messages (default 1000). */
@@ -59,7 +59,7 @@ export interface ResolvedReconnectOptions extends BackoffSettings, PolicySetting
   maxRetries: number;
   shouldReconnect: ((event: ReconnectEvent) => boolean) | undefined;
   headers: Resolvable<OutgoingHttpHeaders> | undefined;
-  onOpen: ((socket: WebSocket) => void | PromiseLike<void>) | undefined;
+  onOpen: ((socket: WebSocket) => unknown) | undefined;
   queue: SendQueueSettings | null;
   signal: AbortSignal | undefined;
   /** What goes to every `new WebSocket()`. */
