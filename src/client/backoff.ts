@@ -40,7 +40,8 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   let delay: number;
   if (/^\d+$/.test(text)) delay = Number(text) * 1000;
   else {
-    const date = Date.parse(text);
+    // Every HTTP-date form (IMF-fixdate, RFC 850, asctime) starts with a day name; Date.parse alone takes "-5".
+    const date = /^[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN;
     if (Number.isNaN(date)) return undefined;
     delay = Math.max(0, date - now);
   }
