@@ -194,3 +194,23 @@ test('writer.write() rejects once the connection is gone', T, async (t) => {
   assert.deepEqual(await stream.closed, { closeCode: 1001, reason: 'leaving' });
   await assert.rejects(writer.write('too late'));
 });
+
+test('close() while the reader is behind: the socket is read to its end (clean close), what does not fit is dropped', T, async (t) => {
+  const wss = await startServer(t, { perMessageDeflate: false });
+  const size = 256 * 1024;
+  wss.on('connection', (ws) => ws.on('message', () => [...Array(20).keys()].forEach((i) => ws.send(Buffer.alloc(size, i)))));
+  const stream = new WebSocketStream(`ws://127.0.0.1:${wss.address().port}`, { readableHighWaterMark: size, perMessageDeflate: false });
+  const { readable, writable } = await stream.opened;
+  await writable.getWriter().write('go');
+  // Wait until the first message is queued (the socket is then paused), without reading it.
+  const reader = readable.getReader();
+  const first = await reader.read();
+  stream.close({ closeCode: 1000 });
+  assert.deepEqual(await stream.closed, { closeCode: 1000, reason: '' });
+  const rest = [];
+  for (let result = await reader.read(); !result.done; result = await reader.read()) rest.push(result.value[0]);
+  assert.equal(first.value[0], 0);
+  // What was kept is an in-order run of messages no bigger than the high-water mark plus one message.
+  assert.ok(rest.length <= 2, `kept ${rest.length}`);
+  rest.forEach((value, i) => assert.equal(value, i + 1));
+});
