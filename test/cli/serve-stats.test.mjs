@@ -4,42 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
-import { startCli, runCli, sockwire, BIN } from './run-cli.mjs';
-
-const { WebSocket } = sockwire;
+import { startCli, runCli, BIN } from './run-cli.mjs';
+import { openEchoClient, echoOnce, refusedUpgrade } from '../helpers/echo-peer.mjs';
 const READY = /echo server at ws:\/\/127\.0\.0\.1:(\d+)\//;
 const T = { timeout: 30000 };
-
-/** Open a client and wait for it. */
-function open(port) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-/** Send `text` and resolve with the echo. */
-function echo(ws, text) {
-  return new Promise((resolve) => {
-    ws.once('message', (data) => resolve(String(data)));
-    ws.send(text);
-  });
-}
-
-/** An upgrade request without Sec-WebSocket-Key: the server refuses it with 400. */
-function refusedUpgrade(port) {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n');
-    });
-    let head = '';
-    socket.setEncoding('utf8').on('data', (text) => (head += text));
-    socket.on('close', () => resolve(head.split('\r\n')[0]));
-    socket.on('error', reject);
-  });
-}
 
 const LINE = /^(\d+) open · (\d+) accepted · (\d+) refused · in \d+ msg\/s \d+(\.\d)? (B|KiB|MiB)\/s · out \d+ msg\/s \d+(\.\d)? (B|KiB|MiB)\/s · closes (\S+( \S+)*) · errors (\S+)$/;
 
@@ -48,9 +16,9 @@ test('serve --stats through a pipe: one summary per line, following connections,
   try {
     const [, port] = await server.waitFor(READY);
     await server.waitFor(/^0 open · 0 accepted · 0 refused · in 0 msg\/s 0 B\/s · out 0 msg\/s 0 B\/s · closes - · errors -$/m);
-    const ws = await open(Number(port));
-    assert.equal(await echo(ws, 'one'), 'one');
-    assert.equal(await echo(ws, 'two'), 'two');
+    const ws = await openEchoClient(Number(port));
+    assert.equal(await echoOnce(ws, 'one'), 'one');
+    assert.equal(await echoOnce(ws, 'two'), 'two');
     assert.equal(await refusedUpgrade(Number(port)), 'HTTP/1.1 400 Bad Request');
     await server.waitFor(/^1 open · 1 accepted · 1 refused · .* · closes - · errors -$/m);
     const closed = new Promise((resolve) => ws.once('close', resolve));
@@ -104,7 +72,7 @@ test('serve --stats on a terminal: the summary is redrawn in place; Ctrl+C leave
   try {
     const [, port] = await waitFor(READY);
     await waitFor(/\r\x1b\[2K0 open · 0 accepted/);
-    const ws = await open(Number(port));
+    const ws = await openEchoClient(Number(port));
     await waitFor(/\r\x1b\[2K1 open · 1 accepted · 0 refused · in 0 msg\/s 0 B\/s/);
     const closed = new Promise((resolve) => ws.once('close', resolve));
     // Ctrl+C typed on the terminal: the pty turns it into SIGINT for the server, which closes clients with 1001.

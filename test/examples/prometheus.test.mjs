@@ -5,12 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { get } from 'node:http';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const { WebSocket } = require('../../dist/cjs/index.js');
+import { openEchoClient, echoOnce, refusedUpgrade } from '../helpers/echo-peer.mjs';
 const EXAMPLE = fileURLToPath(new URL('../../examples/prometheus.mjs', import.meta.url));
 const T = { timeout: 30000 };
 
@@ -48,34 +44,6 @@ function scrape(port) {
   });
 }
 
-function open(port) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-function echo(ws, data) {
-  return new Promise((resolve) => {
-    ws.once('message', (reply) => resolve(String(reply)));
-    ws.send(data);
-  });
-}
-
-/** An upgrade with an unsupported version (99): refused with 400, as ws does. Resolves with the status line. */
-function badUpgrade(port) {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n\r\n');
-    });
-    let text = '';
-    socket.setEncoding('utf8').on('data', (chunk) => (text += chunk));
-    socket.on('close', () => resolve(text.split('\r\n')[0]));
-    socket.on('error', reject);
-  });
-}
-
 test('examples/prometheus.mjs: /metrics mirrors wss.stats() in the Prometheus text format', T, async (t) => {
   const child = spawn(process.execPath, [EXAMPLE], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
@@ -93,14 +61,14 @@ test('examples/prometheus.mjs: /metrics mirrors wss.stats() in the Prometheus te
     });
   });
 
-  const first = await open(port);
-  assert.equal(await echo(first, 'hello'), 'hello');
-  assert.equal(await echo(first, Buffer.from([1, 2, 3])), '\x01\x02\x03');
+  const first = await openEchoClient(port);
+  assert.equal(await echoOnce(first, 'hello'), 'hello');
+  assert.equal(await echoOnce(first, Buffer.from([1, 2, 3])), '\x01\x02\x03');
   const closed = new Promise((resolve) => first.once('close', resolve));
   first.close(4000, 'done');
   assert.equal(await closed, 4000);
-  assert.equal(await badUpgrade(port), 'HTTP/1.1 400 Bad Request');
-  const second = await open(port);
+  assert.equal(await refusedUpgrade(port), 'HTTP/1.1 400 Bad Request');
+  const second = await openEchoClient(port);
   t.after(() => second.terminate());
 
   const { status, type, body } = await scrape(port);
