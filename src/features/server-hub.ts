@@ -79,7 +79,7 @@ export class ServerHub {
   detach(ws: FeatureSocket): void {
     this.connections--;
     const connection = ws._connection;
-    // The code 'close' reports (a socket that never got a connection closed abnormally).
+    // The code 'close' reports: RFC 6455 §7.1.5, the code of the close frame received, 1006 when there was none.
     this.counters.countClose(connection === null ? 1006 : connection.session.closeCode);
     unsubscribeAll(ws, this.topics);
     if (this.shutdownWatch !== null) this.shutdownWatch(ws);
