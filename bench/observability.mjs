@@ -5,7 +5,9 @@
 //   npm run build && node bench/observability.mjs [--base <git-ref>] [--reps 3] [--duration 2] [--only a,b]
 //
 // Bounded: 5 scenarios × 3 variants × reps runs of warmup + duration seconds (about 3 minutes with the defaults).
-// Writes bench/out/observability.json and prints a Markdown table for bench/RESULTS.md.
+// Writes bench/out/observability.json and prints a Markdown table for bench/RESULTS.md. Besides each rate it reports
+// the measured process's CPU time per unit (server for wsload scenarios, the Node clients for client ones): on a
+// machine that other work keeps busy, CPU per message moves much less than messages per second.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +41,22 @@ function buildBase(ref) {
   return join(dir, 'dist', 'cjs');
 }
 
+/** What one unit of each scenario's metric is, for the CPU table. */
+const UNIT_NAME = { 'msgs/s': 'message', 'MiB/s': 'MiB', 'cycles/s': 'cycle' };
+
+/** CPU µs the measured side spent per unit of the metric: its CPU share (percent of one CPU) over its rate. */
+function cpuPerUnit(sc, kv) {
+  const share = sc.kind === 'client' ? kv.cli_cpu : kv.srv_cpu;
+  const rate = kv[sc.metric];
+  return typeof share === 'number' && typeof rate === 'number' && rate > 0 ? ((share / 100) * 1e6) / rate : null;
+}
+
+// Ended from outside: still remove the per-run build (the finally below does not run on a signal).
+process.once('SIGTERM', () => {
+  rmSync(work, { recursive: true, force: true });
+  process.exit(143);
+});
+
 async function main() {
   mkdirSync(outDir, { recursive: true });
   await buildTools();
@@ -68,25 +86,32 @@ async function main() {
           res = { kv: {}, code: -1, stderr: String(error.message) };
         }
         const reason = judge(sc, res);
-        runs.push({ scenario: sc.id, variant: name, rep, value: reason ? null : res.kv[sc.metric], reason });
+        runs.push({ scenario: sc.id, variant: name, rep, value: reason ? null : res.kv[sc.metric], cpu: reason ? null : cpuPerUnit(sc, res.kv), reason, kv: res.kv });
         log(reason ? `NO RESULT (${reason})` : `${res.kv[sc.metric]} ${sc.unit}`);
       }
     }
   }
-  const rows = scenarios.map((sc) => {
-    const m = Object.fromEntries(
-      variants.map(([name]) => [name, median(runs.filter((r) => r.scenario === sc.id && r.variant === name && r.value !== null).map((r) => r.value))])
-    );
-    const ratio = (name) => (m[name] != null && m.before ? `${(m[name] / m.before).toFixed(3)}×` : '—');
-    return `| ${sc.title} | ${sc.unit} | ${fmt(m.before)} | ${fmt(m.counters)} | ${ratio('counters')} | ${fmt(m.subscribed)} | ${ratio('subscribed')} |`;
-  });
+  const medianOf = (sc, name, key) => median(runs.filter((r) => r.scenario === sc.id && r.variant === name && r[key] !== null).map((r) => r[key]));
+  const table = (key, unit) =>
+    scenarios.map((sc) => {
+      const m = Object.fromEntries(variants.map(([name]) => [name, medianOf(sc, name, key)]));
+      const ratio = (name) => (m[name] != null && m.before ? `${(m[name] / m.before).toFixed(3)}×` : '—');
+      return `| ${sc.title} | ${unit(sc)} | ${fmt(m.before)} | ${fmt(m.counters)} | ${ratio('counters')} | ${fmt(m.subscribed)} | ${ratio('subscribed')} |`;
+    });
+  const header = ['| scenario | unit | before | counters | counters / before | counters + subscriber | subscribed / before |', '|---|---|--:|--:|--:|--:|--:|'];
   const md = [
     `Run: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} · \`node bench/observability.mjs${argv.length ? ' ' + argv.join(' ') : ''}\` · ` +
       `${reps} interleaved repetitions of ${timing.duration} s, medians · before = \`${base}\` (${commit})`,
     '',
-    '| scenario | unit | before | counters | counters / before | counters + subscriber | subscribed / before |',
-    '|---|---|--:|--:|--:|--:|--:|',
-    ...rows
+    'Rates (higher is better):',
+    '',
+    ...header,
+    ...table('value', (sc) => sc.unit),
+    '',
+    'CPU time of the measured process per unit (lower is better):',
+    '',
+    ...header,
+    ...table('cpu', (sc) => `CPU µs per ${UNIT_NAME[sc.unit]}`)
   ].join('\n');
   writeFileSync(join(outDir, 'observability.json'), JSON.stringify({ base, commit, timing, runs }, null, 2) + '\n');
   process.stdout.write(md + '\n');
