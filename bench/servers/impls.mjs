@@ -14,7 +14,7 @@ export const rootDir = join(benchDir, '..');
 export const depsDir = join(benchDir, 'out', 'deps');
 
 /** The channels of README "Observability"; each subscriber reads one field, as a real one would. */
-const CHANNELS = ['sockwire:server:upgrade', 'sockwire:websocket:open', 'sockwire:websocket:close',
+export const CHANNELS = ['sockwire:server:upgrade', 'sockwire:websocket:open', 'sockwire:websocket:close',
   'sockwire:websocket:error', 'sockwire:websocket:ping', 'sockwire:websocket:pong', 'sockwire:pubsub:gap',
   'sockwire:pubsub:state', 'undici:websocket:open', 'undici:websocket:close', 'undici:websocket:socket_error',
   'undici:websocket:ping', 'undici:websocket:pong'];
