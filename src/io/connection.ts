@@ -111,7 +111,8 @@ export class Connection implements ReaderSink, SessionHost {
     const traffic = this.sender.traffic;
     if (traffic !== null) {
       traffic.messagesIn++;
-      traffic.payloadBytesIn += messageByteLength(data);
+      // Text and 'nodebuffer' messages are Buffers: read their length here rather than through a call.
+      traffic.payloadBytesIn += data instanceof Uint8Array ? data.length : messageByteLength(data);
     }
     this.owner.onMessage(data, isBinary);
   }
