@@ -27,9 +27,9 @@ export interface ConnectionOwner {
 }
 
 /**
- * Who started the closing handshake (RFC 6455 §7.1.2 / §7.1.3), or that nobody did: `'local'` (this side sent the first close frame or terminated: `close()`, a protocol
- * error, a heartbeat timeout), `'remote'` (the peer's close frame came first), `'transport'` (the TCP connection
- * ended or failed before either side sent a close frame).
+ * Who started the closing handshake (RFC 6455 §7.1.2 / §7.1.3), or that nobody did: `'local'` (this side sent the
+ * first close frame or terminated: `close()`, a protocol error, a heartbeat timeout), `'remote'` (the peer's close
+ * frame came first), `'transport'` (the TCP connection ended or failed before either side sent a close frame).
  */
 export type ClosedBy = 'local' | 'remote' | 'transport';
 
