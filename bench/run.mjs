@@ -4,11 +4,12 @@
 // a fresh server per run, peer order rotated per repetition — and reports medians and sockwire / ws ratios.
 // Full runs write bench/out/results.json, bench/RESULTS.md (between markers) and bench/results.svg;
 // --quick (a smoke run, < 2 min) writes bench/out/results-quick.json only; --only writes results-partial.json.
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { renderChart } from './chart.mjs';
-import { cpuJiffies, parseKv, run, runPinned, sleep, startServer, stopProcess } from './lib/proc.mjs';
+import { run, runPinned } from './lib/proc.mjs';
+import { buildTools, judge, runOnce, waitForQuiet, SERVER_CPU } from './lib/run-once.mjs';
 import { renderSuite, replaceSection, summarize } from './lib/report.mjs';
 import { SCENARIOS, TIMING } from './lib/scenarios.mjs';
 import { benchDir, depsDir, rootDir } from './servers/impls.mjs';
@@ -24,23 +25,7 @@ const timing = { ...TIMING[quick ? 'quick' : 'full'] };
 if (option('--reps')) timing.reps = Math.max(1, Number(option('--reps')));
 const only = option('--only')?.split(',');
 const outDir = join(benchDir, 'out');
-const SERVER_CPU = '0';
-const LOAD_CPU = '1';
 const log = (s) => process.stderr.write(s + '\n');
-
-/**
- * Compiles wsload and wsecho with gcc -O2 (both are our own C tools: one .c file each, plus the
- * shared header wsproto.h that gcc finds next to it). Each is built aside and
- * renamed into place, so a concurrent run still executing the old binary is not disturbed.
- */
-async function buildTools() {
-  for (const [src, bin] of [['wsload.c', 'wsload'], ['wsecho.c', join('out', 'wsecho')]]) {
-    const tmp = join(benchDir, `${bin}.${process.pid}.tmp`);
-    const r = await run('gcc', ['-O2', '-o', tmp, join(benchDir, src)]);
-    if (r.code !== 0) throw new Error(`gcc ${src} failed:\n${r.output}`);
-    renameSync(tmp, join(benchDir, bin));
-  }
-}
 
 /** Installs ws + bufferutil + utf-8-validate into bench/out/deps; returns false if that is impossible. */
 async function ensureAddons() {
@@ -76,61 +61,7 @@ async function snapshotSockwire() {
 /** Percent of one CPU used by neither server nor load above which a run is redone. */
 const NOISY_CPU = 30;
 let retryBudget = quick ? 4 : 20;
-let quietBudgetMs = quick ? 15000 : 120000;
-/**
- * Waits (bounded, per run and in total) until the machine is idle, because other work on a 2-core box skews
- * a run more than anything the code does. Returns the busy fraction seen last.
- */
-async function waitForQuiet() {
-  const deadline = Date.now() + Math.min(10000, quietBudgetMs);
-  const start = Date.now();
-  let busy = 1;
-  for (let i = 0; i < 50 && Date.now() < deadline; i++) {
-    const a = cpuJiffies();
-    await sleep(250);
-    const b = cpuJiffies();
-    busy = (b.busy - a.busy) / Math.max(1, b.total - a.total);
-    if (busy < 0.1) break;
-  }
-  quietBudgetMs -= Date.now() - start;
-  return busy;
-}
-
-/** One measured run: fresh pinned server, pinned load, server stopped. */
-async function runOnce(sc, peer, env) {
-  const limit = timing.warmup + timing.duration + timing.holdSecs + 90;
-  let server;
-  try {
-    if (sc.kind === 'client') {
-      server = await startServer(SERVER_CPU, join(outDir, 'wsecho'), ['--max-runtime', String(Math.ceil(limit))]);
-      const r = await runPinned(LOAD_CPU, process.execPath,
-        [join(benchDir, 'clients', 'client-load.mjs'), peer, String(server.port), ...sc.args(timing), '1',
-          String(server.pid)], limit);
-      return { kv: parseKv(r.stdout), code: r.code, stderr: r.stderr };
-    }
-    const script = peer === 'raw' ? ['raw-echo.mjs'] : ['ws-api-echo.mjs', peer];
-    server = await startServer(SERVER_CPU, process.execPath,
-      [join(benchDir, 'servers', script[0]), ...script.slice(1)], env);
-    const args = [...sc.args(timing), '-p', String(server.port), '--server-pid', String(server.pid)];
-    if (peer === 'raw') args.push('--raw');
-    const r = await runPinned(LOAD_CPU, join(benchDir, 'wsload'), args, limit);
-    return { kv: parseKv(r.stdout), code: r.code, stderr: r.stderr };
-  } finally {
-    if (server) await stopProcess(server.child);
-  }
-}
-
-/** Decides whether a run is a result; a run with any protocol error is not. */
-function judge(sc, res) {
-  const kv = res.kv;
-  if (res.code !== 0) return `exit ${res.code}: ${res.stderr.trim().split('\n').pop() ?? ''}`;
-  if (kv.errors !== 0) return `errors=${kv.errors}`;
-  if (typeof kv[sc.metric] !== 'number') return `no ${sc.metric}`;
-  if (kv.open !== undefined && kv.conns !== undefined && kv.open !== kv.conns) return `open=${kv.open}/${kv.conns}`;
-  if (sc.id === 'hold' && kv.open_at_end !== kv.conns) return `open_at_end=${kv.open_at_end}/${kv.conns}`;
-  return null;
-}
-
+const quietBudget = { quietMs: quick ? 15000 : 120000 };
 function machine(sockwireOk) {
   const readVersion = (p) => {
     try {
@@ -186,9 +117,9 @@ async function main() {
         // A run during which other processes took a good share of the CPUs is redone (bounded in count).
         for (; attempts < 3; ) {
           attempts++;
-          idleBusy = await waitForQuiet();
+          idleBusy = await waitForQuiet(quietBudget);
           try {
-            res = await runOnce(sc, peer, env);
+            res = await runOnce(sc, peer, env, timing);
           } catch (err) {
             res = { kv: {}, code: -1, stderr: String(err.message) };
           }

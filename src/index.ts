@@ -46,6 +46,9 @@ import type { BroadcastOptions as BroadcastOptionsType, BroadcastResult as Broad
 import type { ShutdownOptions as ShutdownOptionsType, ShutdownResult as ShutdownResultType } from './features/shutdown';
 import type { ProxyOption as ProxyOptionType, ProxySettings as ProxySettingsType } from './io/proxy-plan';
 import type { ProxyError as ProxyErrorType } from './core/proxy-failure';
+import type { ServerStats as ServerStatsType } from './features/counters';
+import type * as Diagnostics from './features/diagnostics';
+import type * as PubSubStats from './features/pubsub-stats';
 
 /** Everything `require('sockwire')` carries besides the class itself. */
 interface Statics {
@@ -143,6 +146,18 @@ declare namespace WebSocket {
   type WebSocketCloseInfo = WebSocketCloseInfoType;
   type WebSocketError = WebSocketErrorClass;
   type WebSocketMessage = WebSocketMessageType;
+  // Observability (README "Observability"): `wss.stats()` and the diagnostics_channel payloads.
+  type ServerStats = ServerStatsType;
+  type UpgradeMessage = Diagnostics.UpgradeMessage<WebSocketClass, WebSocketServerClass>;
+  type OpenMessage = Diagnostics.OpenMessage<WebSocketClass>;
+  type CloseMessage = Diagnostics.CloseMessage<WebSocketClass>;
+  type ErrorMessage = Diagnostics.ErrorMessage<WebSocketClass>;
+  type ControlFrameMessage = Diagnostics.ControlFrameMessage<WebSocketClass>;
+  type UndiciOpenMessage = Diagnostics.UndiciOpenMessage<WebSocketClass>;
+  type UndiciCloseMessage = Diagnostics.UndiciCloseMessage<WebSocketClass>;
+  type UndiciControlFrameMessage = Diagnostics.UndiciControlFrameMessage<WebSocketClass>;
+  type PubSubGapMessage = PubSubStats.PubSubGapMessage<WebSocketServerClass>;
+  type PubSubStateMessage = PubSubStats.PubSubStateMessage<WebSocketServerClass>;
 }
 
 export = WebSocket;

@@ -91,11 +91,12 @@ export function stopProcess(child) {
  * @param {string} cmd
  * @param {string[]} args
  * @param {number} limitS
+ * @param {Record<string, string>} [env] added to this process's environment
  * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
  */
-export function runPinned(cpu, cmd, args, limitS) {
+export function runPinned(cpu, cmd, args, limitS, env = {}) {
   return new Promise((resolve) => {
-    const child = spawn('taskset', ['-c', cpu, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('taskset', ['-c', cpu, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

@@ -13,6 +13,23 @@ export const rootDir = join(benchDir, '..');
 /** Prefix holding ws + bufferutil + utf-8-validate, installed by run.mjs outside the root package.json. */
 export const depsDir = join(benchDir, 'out', 'deps');
 
+/** The channels of README "Observability"; each subscriber reads one field, as a real one would. */
+export const CHANNELS = ['sockwire:server:upgrade', 'sockwire:websocket:open', 'sockwire:websocket:close',
+  'sockwire:websocket:error', 'sockwire:websocket:ping', 'sockwire:websocket:pong', 'sockwire:pubsub:gap',
+  'sockwire:pubsub:state', 'undici:websocket:open', 'undici:websocket:close', 'undici:websocket:socket_error',
+  'undici:websocket:ping', 'undici:websocket:pong'];
+/** Messages seen by the bench subscribers (kept so the work is not optimised away). */
+export const observed = { count: 0 };
+
+function subscribeToEveryChannel() {
+  const diagnostics = require('node:diagnostics_channel');
+  for (const name of CHANNELS) {
+    diagnostics.subscribe(name, (message) => {
+      if (message !== undefined) observed.count++;
+    });
+  }
+}
+
 /**
  * Loads one peer's module: `ws` (no native addons), `ws-addons` (ws with bufferutil and
  * utf-8-validate), or `sockwire` (the built package; SOCKWIRE_DIST may point at a snapshot of dist/cjs).
@@ -39,6 +56,8 @@ export function loadImpl(impl) {
   }
   if (impl === 'sockwire') {
     const dist = process.env.SOCKWIRE_DIST || join(rootDir, 'dist', 'cjs');
+    // bench/observability.mjs: measure sockwire with a subscriber on every diagnostics channel it publishes on.
+    if (process.env.BENCH_DIAGNOSTICS === '1') subscribeToEveryChannel();
     return require(join(dist, 'index.js'));
   }
   throw new Error(`unknown impl ${impl}`);

@@ -5,14 +5,12 @@
 import type { EventEmitter } from 'node:events';
 import type { BinaryMessage } from '../core/binary-data';
 
-/** Install `onMessage`/`onPing`/`onPong` on a prototype, non-enumerable like class methods. */
-export function installEmitters(proto: object): void {
-  for (const [name, value] of [
-    ['onMessage', emitMessage],
-    ['onPing', emitPing],
-    ['onPong', emitPong]
-  ] as const) {
-    Object.defineProperty(proto, name, { value, writable: true, configurable: true, enumerable: false });
+const EMITTERS = { onMessage: emitMessage, onPing: emitPing, onPong: emitPong } as const;
+
+/** Install `names` (default: `onMessage`/`onPing`/`onPong`) on a prototype, non-enumerable like class methods. */
+export function installEmitters(proto: object, names: ReadonlyArray<keyof typeof EMITTERS> = ['onMessage', 'onPing', 'onPong']): void {
+  for (const name of names) {
+    Object.defineProperty(proto, name, { value: EMITTERS[name], writable: true, configurable: true, enumerable: false });
   }
 }
 

@@ -8,7 +8,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { checkUpgradeRequest, checkRequestedProtocols, formatHttpRejection, formatAcceptHeaders } from '../core/handshake';
+import { checkUpgradeRequest, checkRequestedProtocols, formatAcceptHeaders } from '../core/handshake';
 import { parseExtensionHeader, formatExtensionHeader, type ExtensionOffers, type FormattableExtensions } from '../core/extension-header';
 import { PerMessageDeflate } from '../extensions/permessage-deflate';
 import type { ExtensionMap } from '../io/sender';
@@ -21,6 +21,9 @@ import { ServerHub } from '../features/server-hub';
 import { admitRequest, hasCapacity, runAuthenticate } from '../features/auth';
 import { deliver, prepareMessage, type BroadcastOptions, type BroadcastResult } from '../features/broadcast';
 import { shutdownClients, type ShutdownOptions, type ShutdownResult } from '../features/shutdown';
+import { abandonUpgrade, noteAccepted, noteRefusal, refuseUpgrade } from '../features/handshake-outcome';
+import { markUpgradeStart } from '../features/diagnostics';
+import type { ServerStats } from '../features/counters';
 import type { AnyListener, EventListener, WebSocketServerEventMap } from './websocket-events';
 
 /** Synchronous `verifyClient`. */
@@ -206,13 +209,14 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
   /** Complete (or refuse) an HTTP upgrade; `callback(ws, req)` on success. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, callback: UpgradeCallback<InstanceType<WS>>): void {
     socket.on('error', socketOnError);
+    markUpgradeStart(req);
     const rejection = checkUpgradeRequest(req);
     if (rejection !== null) {
       this.refuse(req, socket, rejection.status, rejection.message, rejection.headers, rejection.clientError);
       return;
     }
     if (!this.shouldHandle(req)) {
-      abortHandshake(socket, 400);
+      refuseUpgrade(this._hub, req, socket, 400);
       return;
     }
     const requested = checkRequestedProtocols(req);
@@ -249,7 +253,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
       if (verifyClient.length === 2) {
         (verifyClient as VerifyClientCallbackAsync)(info, (verified, code, message, headers) => {
           if (!verified) {
-            abortHandshake(socket, code || 401, message, headers as Record<string, string> | undefined);
+            refuseUpgrade(this._hub, req, socket, code || 401, message, headers as Record<string, string> | undefined);
             return;
           }
           this.completeUpgrade(extensions, key, requested.protocols, req, socket, head, callback);
@@ -257,7 +261,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
         return;
       }
       if (!(verifyClient as VerifyClientCallbackSync)(info)) {
-        abortHandshake(socket, 401);
+        refuseUpgrade(this._hub, req, socket, 401);
         return;
       }
     }
@@ -304,7 +308,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
       return;
     }
     if (!socket.readable || !socket.writable) {
-      socket.destroy();
+      abandonUpgrade(this._hub, req, socket);
       return;
     }
     if (socket[kHandled]) {
@@ -313,7 +317,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
       );
     }
     if (this._state > RUNNING || !hasCapacity(this._hub)) {
-      abortHandshake(socket, 503);
+      refuseUpgrade(this._hub, req, socket, 503);
       return;
     }
     const WebSocketClass = this.options.WebSocket as WS;
@@ -339,6 +343,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     ws.setSocket(socket, head, this.options);
     ws._hub = this._hub;
     this._hub.attach(ws, auth?.data, auth !== undefined);
+    noteAccepted(this._hub, req, ws);
     if (this.clients !== undefined) this.trackClient(ws);
     if (auth !== undefined) callback(ws, req, auth.data);
     else callback(ws, req);
@@ -380,6 +385,14 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     return promise;
   }
 
+  /**
+   * sockwire: counters since the server was created and gauges of this moment, as a plain object (README
+   * "Observability"). Cheap enough to call on every metrics scrape.
+   */
+  stats(): ServerStats {
+    return this._hub.stats();
+  }
+
   /** Refuse with an HTTP error, or hand the decision to a `'wsClientError'` listener for the marked cases. */
   private refuse(
     req: IncomingMessage,
@@ -390,11 +403,12 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     clientError: boolean
   ): void {
     if (clientError && this.listenerCount('wsClientError') > 0) {
+      noteRefusal(this._hub, req, status, message);
       const error = new Error(message);
       this.emit('wsClientError', error, socket, req);
       return;
     }
-    abortHandshake(socket, status, message, headers);
+    refuseUpgrade(this._hub, req, socket, status, message, headers);
   }
 }
 
@@ -407,8 +421,3 @@ function socketOnError(this: Duplex): void {
   this.destroy();
 }
 
-/** Write an HTTP error response and close the socket once it is flushed. */
-function abortHandshake(socket: Duplex, status: number, message?: string, headers?: Record<string, string>): void {
-  socket.once('finish', socket.destroy);
-  socket.end(formatHttpRejection(status, message, headers));
-}

@@ -9,7 +9,7 @@ import { BINARY_TYPES, EMPTY_BUFFER, type BinaryType } from '../core/constants';
 import type { BinaryMessage } from '../core/binary-data';
 import { toError, type ProtocolFailure } from '../core/errors';
 import { readyStateOf, type Session } from '../core/session';
-import { Connection, type ConnectionOwner } from '../io/connection';
+import { Connection, type ClosedBy, type ConnectionOwner } from '../io/connection';
 import { byteLengthOf, type SendData } from '../io/data';
 import type { ExtensionMap, SendOptions } from '../io/sender';
 import { connectClient, type ClientOwner, type HandshakeOptions } from '../io/client-handshake';
@@ -19,6 +19,7 @@ import { SocketFeatures, resolveFeatureOptions, type SendStatus } from '../featu
 import { admitSend, drainWatcher, statusAfterSend } from '../features/backpressure';
 import { subscribe, unsubscribe } from '../features/topics';
 import type { ServerHub } from '../features/server-hub';
+import { controlFramesObserved, observeClose, observeError, observeOpen, observeTransportError, publishControlFrame } from '../features/diagnostics';
 import { installEmitters } from './emit-events';
 import type { AnyListener, EventListener, WebSocketEventMap } from './websocket-events';
 import { MessageIterator, type WebSocketMessage } from './message-iterator';
@@ -30,6 +31,8 @@ const NO_EXTENSIONS: ExtensionMap = Object.freeze({});
 /** Options `setSocket` takes (what the server or the client handshake resolved). */
 export interface SocketOptions extends ConnectionLimits {
   generateMask?: (mask: Buffer) => void;
+  /** Client: the 101 response (for the `undici:websocket:open` payload). */
+  response?: IncomingMessage;
 }
 
 type SendCallback = (error?: Error | null) => void;
@@ -186,6 +189,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
     );
     if (this._paused) this._connection.pause();
     if (this._features !== null) this._features.open(this);
+    observeOpen(this, options.response);
     this.emit('open');
   }
 
@@ -317,17 +321,27 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   // ---- ConnectionOwner ------------------------------------------------------------------------------------
   /** @internal */
   declare onMessage: (data: BinaryMessage, isBinary: boolean) => void;
+  /** @internal A ping arrived (the auto-pong is already queued). */
+  onPing(data: Buffer): void {
+    if (controlFramesObserved('ping')) publishControlFrame(this, 'ping', data);
+    this.emit('ping', data);
+  }
   /** @internal */
-  declare onPing: (data: Buffer) => void;
-  /** @internal */
-  declare onPong: (data: Buffer) => void;
+  onPong(data: Buffer): void {
+    if (controlFramesObserved('pong')) publishControlFrame(this, 'pong', data);
+    this.emit('pong', data);
+  }
+  /** @internal Observed only (diagnostics); the close that follows reports it as 1006. */
+  onTransportError(error: Error): void {
+    observeTransportError(this, error);
+  }
   /** @internal */
   onFailure(failure: ProtocolFailure): void {
     this._emitError(toError(failure));
   }
   /** @internal */
-  onClosed(): void {
-    this._emitClose();
+  onClosed(closedBy: ClosedBy): void {
+    this._emitClose(closedBy);
   }
 
   // ---- ClientOwner ----------------------------------------------------------------------------------------
@@ -349,12 +363,15 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   /** @internal Emit 'error' once a listener exists; a peer-caused error never throws (README: differences). */
   _emitError(error: Error): void {
     this._errorEmitted = true;
+    const hub = this._hub;
+    if (hub !== null) hub.counters.countError(error);
+    observeError(this, error);
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else if (this._hub !== null) this._hub.reportError(error, this);
+    else if (hub !== null) hub.reportError(error, this);
   }
 
-  /** @internal */
-  _emitClose(): void {
+  /** @internal `closedBy` is known once a connection existed. */
+  _emitClose(closedBy: ClosedBy = 'transport'): void {
     if (this._closeEmitted) return;
     this._closeEmitted = true;
     this._preState = 3;
@@ -363,6 +380,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
     const reason = connection === null ? EMPTY_BUFFER : connection.session.closeReason;
     if (this._features !== null) this._features.dispose();
     if (this._hub !== null) this._hub.detach(this);
+    if (connection !== null) observeClose(this, code, reason, closedBy, connection.session.wasClean);
     this.emit('close', code, reason);
   }
 
@@ -441,4 +459,4 @@ WebSocket.prototype.removeEventListener = removeEventListener;
 
 export type { IncomingMessage };
 
-installEmitters(WebSocket.prototype);
+installEmitters(WebSocket.prototype, ['onMessage']);

@@ -10,6 +10,7 @@ import { CliError, EXIT_FAILURE, flagOption, numberOption, parseCommandLine, str
 import type { CliIo } from './cli-io';
 import { ChatRoom, CHAT_MAX_PAYLOAD } from './chat-server';
 import { createStaticHandler } from './static-files';
+import { DEFAULT_STATS_INTERVAL_S, startStatsReporter } from './serve-stats';
 
 /** `sockwire serve --help`. */
 export const SERVE_HELP = `Usage: sockwire serve [options]
@@ -21,6 +22,9 @@ Options:
       --host <host>   address to listen on (default 127.0.0.1)
       --echo          be a WebSocket echo server (any path) instead of the chat
       --compress      accept permessage-deflate
+      --stats         print a one-line summary of wss.stats() every few seconds
+                      (redrawn in place on a terminal, one line each otherwise)
+      --stats-interval <s>  seconds between summaries (default 2)
   -h, --help          show this help
 
 The chat WebSocket endpoint is ws://<host>:<port>/chat. Stop with Ctrl+C.
@@ -31,6 +35,8 @@ const OPTIONS: OptionTable = {
   host: { type: 'string' },
   echo: { type: 'boolean' },
   compress: { type: 'boolean' },
+  stats: { type: 'boolean' },
+  'stats-interval': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 };
 
@@ -144,14 +150,19 @@ export async function runServe(args: string[], io: CliIo): Promise<number> {
     echo: flagOption(values, 'echo'),
     compress: flagOption(values, 'compress')
   };
+  const statsInterval = numberOption('serve', values, 'stats-interval', DEFAULT_STATS_INTERVAL_S, { min: 0.1, max: 3600, integer: false });
   const server = await startServer(settings);
   const wsUrl = server.url.replace(/^http/, 'ws');
   if (settings.echo) io.stdout.write(`sockwire serve: echo server at ${wsUrl} (any path)\n`);
   else io.stdout.write(`sockwire serve: chat demo at ${server.url} (WebSocket endpoint ${wsUrl}chat)\n`);
+  const stopStats = flagOption(values, 'stats')
+    ? startStatsReporter(() => server.wss.stats(), io.stdout, statsInterval * 1000)
+    : undefined;
   return new Promise((resolve) => {
     const shutdown = (): void => {
       process.removeListener('SIGINT', shutdown);
       process.removeListener('SIGTERM', shutdown);
+      stopStats?.();
       server.stop().then(() => resolve(0), () => resolve(EXIT_FAILURE));
     };
     process.on('SIGINT', shutdown);

@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { formatHttpRejection } from '../core/handshake';
 import type { ServerHub } from './server-hub';
+import { abandonUpgrade, refuseUpgrade } from './handshake-outcome';
 
 /** RFC 6454 §7 / RFC 6455 §10.2: a browser names the page's origin; unknown origins are forbidden. */
 const ORIGIN_REFUSED = 403;
@@ -17,12 +17,6 @@ const NOT_AUTHENTICATED = 401;
 /** RFC 9110 §15.6.1: the hook itself failed. */
 const HOOK_FAILED = 500;
 
-/** Write an HTTP refusal and close the socket once it is flushed. */
-export function refuseUpgrade(socket: Duplex, status: number): void {
-  socket.once('finish', socket.destroy);
-  socket.end(formatHttpRejection(status));
-}
-
 /** The synchronous checks: origin and capacity. Returns false after refusing. */
 export function admitRequest(hub: ServerHub, req: IncomingMessage, socket: Duplex): boolean {
   const origins = hub.allowedOrigins;
@@ -30,12 +24,12 @@ export function admitRequest(hub: ServerHub, req: IncomingMessage, socket: Duple
     // RFC 6455 §4.1 sends `Origin`; the hybi-08 draft (version 8) named it `Sec-WebSocket-Origin`.
     const origin = req.headers.origin ?? req.headers['sec-websocket-origin'];
     if (typeof origin !== 'string' || !origins.has(origin)) {
-      refuseUpgrade(socket, ORIGIN_REFUSED);
+      refuseUpgrade(hub, req, socket, ORIGIN_REFUSED);
       return false;
     }
   }
   if (hub.connections + hub.authenticating >= hub.maxConnections) {
-    refuseUpgrade(socket, AT_CAPACITY);
+    refuseUpgrade(hub, req, socket, AT_CAPACITY);
     return false;
   }
   return true;
@@ -59,8 +53,8 @@ export function runAuthenticate(hub: ServerHub, req: IncomingMessage, socket: Du
     settled = true;
     hub.authenticating--;
     if (status === 0) accept(data);
-    else if (socket.writable) refuseUpgrade(socket, status);
-    else socket.destroy();
+    else if (socket.writable) refuseUpgrade(hub, req, socket, status);
+    else abandonUpgrade(hub, req, socket);
   };
   new Promise<unknown>((resolve) => resolve(authenticate(req))).then(
     (result) => finish(statusOf(result), result),

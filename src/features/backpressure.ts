@@ -30,6 +30,7 @@ export interface BackpressureTarget {
 export function admitSend(target: BackpressureTarget, features: SocketFeatures, callback: WriteCallback | undefined): SendStatus | null {
   if (target.bufferedAmount < features.maxBackpressure) return null;
   features.drainPending = true;
+  if (features.counters !== null) features.counters.backpressureDrops++;
   if (features.closeOnBackpressureLimit) {
     const connection = target._connection;
     if (connection !== null && connection.session.state === 'open') {

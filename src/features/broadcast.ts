@@ -124,9 +124,9 @@ function deliverOne(ws: FeatureSocket, message: PreparedMessage, result: Broadca
       result.dropped++;
       return;
     }
-    sender.sendFrames(frames, drainWatcher(ws, features, undefined));
+    sender.sendFrames(frames, message.bytes.length, drainWatcher(ws, features, undefined));
   } else {
-    sender.sendFrames(frames);
+    sender.sendFrames(frames, message.bytes.length);
   }
   if (connection.socket.writableLength === 0) result.written++;
   else {

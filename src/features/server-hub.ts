@@ -12,6 +12,7 @@ import { createHeartbeatWheel } from './heartbeat';
 import type { ServerFeatureOptions, SocketFeatureOptions } from './feature-options';
 import { SocketFeatures, resolveFeatureOptions, type ResolvedFeatureOptions } from './socket-features';
 import type { FeatureSocket } from './feature-socket';
+import { ServerCounters, type ServerStats } from './counters';
 
 /** Name of the server event that receives socket errors when the socket itself has no `'error'` listener. */
 export const CONNECTION_ERROR_EVENT = 'connectionError';
@@ -31,9 +32,12 @@ export class ServerHub {
   authenticating = 0;
   /** Sockets being shut down: resolved from `detach`. */
   shutdownWatch: ((ws: FeatureSocket) => void) | null = null;
+  /** `wss.stats()` counters; every accepted connection counts its traffic into them. */
+  readonly counters = new ServerCounters();
 
   constructor(
-    private readonly server: EventEmitter,
+    /** The server these features belong to (named in diagnostics payloads and error events). */
+    readonly server: EventEmitter,
     options: SocketFeatureOptions & ServerFeatureOptions & { perMessageDeflate?: unknown }
   ) {
     this.features = resolveFeatureOptions(options);
@@ -58,9 +62,13 @@ export class ServerHub {
   /** A socket was accepted (its socket is already set). */
   attach(ws: FeatureSocket, data: unknown, hasData: boolean): void {
     this.connections++;
+    const counters = this.counters;
+    counters.accepted++;
+    const connection = ws._connection;
+    if (connection !== null) connection.sender.traffic = counters;
     if (this.features !== null || hasData) {
       const features = new SocketFeatures();
-      if (this.features !== null) features.configure(this.features, this.wheel);
+      if (this.features !== null) features.configure(this.features, this.wheel, counters);
       features.data = data;
       ws._features = features;
       features.open(ws);
@@ -70,8 +78,16 @@ export class ServerHub {
   /** A socket closed: release its count, topics and heartbeat slot. */
   detach(ws: FeatureSocket): void {
     this.connections--;
+    const connection = ws._connection;
+    // The code 'close' reports: RFC 6455 §7.1.5, the code of the close frame received, 1006 when there was none.
+    this.counters.countClose(connection === null ? 1006 : connection.session.closeCode);
     unsubscribeAll(ws, this.topics);
     if (this.shutdownWatch !== null) this.shutdownWatch(ws);
+  }
+
+  /** The counters as a plain object, with the gauges of this moment. */
+  stats(): ServerStats {
+    return this.counters.snapshot({ open: this.connections, pending: this.authenticating, topics: this.topics.size });
   }
 
   /** Report a peer-caused socket error nobody listens to on the socket (never throws). */

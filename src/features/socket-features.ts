@@ -5,6 +5,7 @@
 import type { TimerWheel } from '../io/timer-wheel';
 import { HeartbeatEntry, sharedHeartbeatWheel, validateHeartbeat, type HeartbeatTarget } from './heartbeat';
 import type { HeartbeatOptions, SocketFeatureOptions } from './feature-options';
+import type { ServerCounters } from './counters';
 
 /** What `send()` did with a message (returned only when `maxBackpressure` is set). */
 export type SendStatus = 'written' | 'queued' | 'dropped';
@@ -41,9 +42,12 @@ export class SocketFeatures {
   topics: Set<string> | null = null;
   /** What `authenticate` resolved to (`ws.data`). */
   data: unknown = undefined;
+  /** The accepting server's counters (back-pressure drops); null on clients. */
+  counters: ServerCounters | null = null;
 
-  /** Apply resolved options; `wheel` is the server's (clients share a process-wide one). */
-  configure(options: ResolvedFeatureOptions, wheel: TimerWheel | null): this {
+  /** Apply resolved options; `wheel` and `counters` are the server's (clients share a process-wide wheel). */
+  configure(options: ResolvedFeatureOptions, wheel: TimerWheel | null, counters: ServerCounters | null = null): this {
+    this.counters = counters;
     this.maxBackpressure = options.maxBackpressure;
     this.closeOnBackpressureLimit = options.closeOnBackpressureLimit;
     if (options.heartbeat !== null) {

@@ -28,7 +28,7 @@ export interface ClientOwner {
   readonly _resolvedLimits: { maxPayload: number };
   emit(event: string | symbol, ...args: unknown[]): boolean;
   listenerCount(event: string | symbol): number;
-  setSocket(socket: Duplex, head: Buffer, options: { generateMask?: (mask: Buffer) => void }): void;
+  setSocket(socket: Duplex, head: Buffer, options: { generateMask?: (mask: Buffer) => void; response?: http.IncomingMessage }): void;
   _abortHandshake(message: string | Error): void;
   _emitError(error: Error): void;
   _emitClose(): void;
@@ -260,7 +260,7 @@ export function connectClient(websocket: ClientOwner, address: string | URL, pro
       }
       websocket._extensions = { [PerMessageDeflate.extensionName]: deflate };
     }
-    websocket.setSocket(socket, head, { generateMask: opts.generateMask });
+    websocket.setSocket(socket, head, { generateMask: opts.generateMask, response: res });
   });
 
   if (opts.finishRequest) opts.finishRequest(req, websocket);

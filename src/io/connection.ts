@@ -12,6 +12,7 @@ import { MessageReader, type Inflater, type ReaderSink } from '../core/message-r
 import { Session, type SessionHost } from '../core/session';
 import { FrameSender, type ExtensionMap } from './sender';
 import { inputClock } from './timer-wheel';
+import { messageByteLength } from './traffic';
 
 /** What the connection reports to the object that owns it. */
 export interface ConnectionOwner {
@@ -19,9 +20,18 @@ export interface ConnectionOwner {
   onPing(data: Buffer): void;
   onPong(data: Buffer): void;
   onFailure(failure: ProtocolFailure): void;
-  /** The transport is gone and every pending event was delivered. */
-  onClosed(): void;
+  /** The transport failed (ECONNRESET, EPIPE, …); the close that follows reports 1006. Observability only. */
+  onTransportError(error: Error): void;
+  /** The transport is gone and every pending event was delivered; `closedBy` says who started the close. */
+  onClosed(closedBy: ClosedBy): void;
 }
+
+/**
+ * Who started the closing handshake (RFC 6455 §7.1.2 / §7.1.3), or that nobody did: `'local'` (this side sent the
+ * first close frame or terminated: `close()`, a protocol error, a heartbeat timeout), `'remote'` (the peer's close
+ * frame came first), `'transport'` (the TCP connection ended or failed before either side sent a close frame).
+ */
+export type ClosedBy = 'local' | 'remote' | 'transport';
 
 /** Per-connection options, resolved by the API layer. */
 export interface ConnectionOptions {
@@ -98,6 +108,12 @@ export class Connection implements ReaderSink, SessionHost {
 
   // ---- ReaderSink: messages and pongs go straight to the owner; the rest through the session ----------------
   onMessage(data: BinaryMessage, isBinary: boolean): void {
+    const traffic = this.sender.traffic;
+    if (traffic !== null) {
+      traffic.messagesIn++;
+      // Text and 'nodebuffer' messages are Buffers: read their length here rather than through a call.
+      traffic.payloadBytesIn += data instanceof Uint8Array ? data.length : messageByteLength(data);
+    }
     this.owner.onMessage(data, isBinary);
   }
   onPing(data: Buffer): void {
@@ -161,6 +177,7 @@ export class Connection implements ReaderSink, SessionHost {
     this.lastInputAt = inputClock.now;
     // One write per read: replies sent from 'message' handlers (echo, pongs, close echoes) are batched.
     const sender = this.sender;
+    if (sender.traffic !== null) sender.traffic.wireBytesIn += chunk.length;
     sender.beginBatch();
     this.reader.receive(chunk);
     sender.endBatch();
@@ -207,14 +224,22 @@ export class Connection implements ReaderSink, SessionHost {
     if (!this.reader.parked) this.reportClosed();
   }
 
+  /** @internal The socket's 'error' listener reports through here (the owner only observes it). */
+  reportTransportError(error: Error): void {
+    this.owner.onTransportError(error);
+  }
+
   private reportClosed(): void {
     if (this.closedReported) return;
     this.closedReported = true;
     this.reader.stop();
     const deflate = this.extensions['permessage-deflate'] as { cleanup?: () => void } | undefined;
     if (deflate !== undefined && typeof deflate.cleanup === 'function') deflate.cleanup();
-    this.session.onTransportClosed();
-    this.owner.onClosed();
+    // The state before 'closed' still says who started closing (a dead transport is marked closingByPeer).
+    const session = this.session;
+    const closedBy: ClosedBy = session.state === 'closingByUs' ? 'local' : session.closeFrameReceived ? 'remote' : 'transport';
+    session.onTransportClosed();
+    this.owner.onClosed(closedBy);
   }
 }
 
@@ -228,7 +253,7 @@ function socketOnEnd(this: BoundSocket): void {
 function socketOnClose(this: BoundSocket): void {
   this[kConnection]?.onSocketClose();
 }
-function socketOnError(this: BoundSocket): void {
+function socketOnError(this: BoundSocket, error: Error): void {
   // The 'close' that follows does the reporting; later errors (e.g. EPIPE while ending) are ignored.
   this.removeListener('error', socketOnError);
   this.on('error', NOOP);
@@ -236,6 +261,7 @@ function socketOnError(this: BoundSocket): void {
   if (connection !== undefined) {
     if (connection.session.state === 'open') connection.session.state = 'closingByPeer';
     this.destroy();
+    connection.reportTransportError(error);
   }
 }
 function resumeSocket(socket: Duplex): void {

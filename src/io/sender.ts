@@ -8,6 +8,7 @@ import { EMPTY_BUFFER, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OP
 import { encodeFrame, type FrameOptions } from '../core/frame';
 import { isValidCloseCode } from '../core/close-codes';
 import { isBlob, toBytes, type SendData } from './data';
+import type { TrafficCounters } from './traffic';
 
 /** The part of permessage-deflate the sender needs. */
 export interface Compressor {
@@ -51,6 +52,11 @@ const BATCH_FRAME_LIMIT = 1024;
 export class FrameSender {
   /** Bytes accepted but waiting for compression or a Blob read (part of `bufferedAmount`). */
   _bufferedBytes = 0;
+  /**
+   * The server's traffic counters (set by its hub), or null. The connection's read side counts through this same
+   * pointer, so one field serves both directions.
+   */
+  traffic: TrafficCounters | null = null;
   private readonly socket: Duplex;
   private readonly extensions: ExtensionMap;
   private readonly generateMask: ((mask: Buffer) => void) | undefined;
@@ -118,6 +124,11 @@ export class FrameSender {
       opcode = 0;
     }
     if (fin) this.firstFragment = true;
+    const traffic = this.traffic;
+    if (traffic !== null) {
+      traffic.payloadBytesOut += byteLength;
+      if (fin) traffic.messagesOut++;
+    }
     const frameOptions: FrameOptions = {
       opcode,
       fin,
@@ -140,10 +151,15 @@ export class FrameSender {
   }
 
   /**
-   * Write frames encoded elsewhere (a broadcast encodes once for many sockets) through the ordered queue. The
-   * buffers are shared between sockets, so they are never modified here.
+   * Write one whole message's frames encoded elsewhere (a broadcast encodes once for many sockets) through the ordered
+   * queue; `payloadBytes` is its size before encoding. The buffers are shared between sockets: never modified here.
    */
-  sendFrames(frames: Buffer[], callback?: WriteCallback): void {
+  sendFrames(frames: Buffer[], payloadBytes: number, callback?: WriteCallback): void {
+    const traffic = this.traffic;
+    if (traffic !== null) {
+      traffic.messagesOut++;
+      traffic.payloadBytesOut += payloadBytes;
+    }
     if (!this.busy) this.writeFrames(frames, callback);
     else this.run(() => this.writeFrames(frames, callback), callback, frames.reduce((sum, frame) => sum + frame.length, 0));
   }
@@ -312,6 +328,8 @@ export class FrameSender {
 
   /** Header and payload inside one cork: one `writev`. Small frames join the open batch. */
   private writeFrames(frames: Buffer[], callback?: WriteCallback): void {
+    const traffic = this.traffic;
+    if (traffic !== null) traffic.wireBytesOut += frames.length === 1 ? frames[0].length : frames[0].length + frames[1].length;
     if (this.batching && frames.length === 1 && frames[0].length <= BATCH_FRAME_LIMIT) {
       const frame = frames[0];
       (this.batch ??= []).push(frame);

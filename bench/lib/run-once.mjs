@@ -1,0 +1,86 @@
+// One measured run and its verdict, shared by bench/run.mjs (the suite) and bench/observability.mjs (issue 17):
+// a fresh server pinned to CPU 0, the load pinned to CPU 1, the server stopped by pid; and a bounded wait for an
+// idle machine before each run.
+import { join } from 'node:path';
+import { renameSync } from 'node:fs';
+import { cpuJiffies, parseKv, run, runPinned, sleep, startServer, stopProcess } from './proc.mjs';
+import { benchDir } from '../servers/impls.mjs';
+
+export const SERVER_CPU = '0';
+export const LOAD_CPU = '1';
+const outDir = join(benchDir, 'out');
+
+/**
+ * Compiles wsload and wsecho with gcc -O2 (both are our own C tools: one .c file each, plus the
+ * shared header wsproto.h that gcc finds next to it). Each is built aside and
+ * renamed into place, so a concurrent run still executing the old binary is not disturbed.
+ */
+export async function buildTools() {
+  for (const [src, bin] of [['wsload.c', 'wsload'], ['wsecho.c', join('out', 'wsecho')]]) {
+    const tmp = join(benchDir, `${bin}.${process.pid}.tmp`);
+    const r = await run('gcc', ['-O2', '-o', tmp, join(benchDir, src)]);
+    if (r.code !== 0) throw new Error(`gcc ${src} failed:\n${r.output}`);
+    renameSync(tmp, join(benchDir, bin));
+  }
+}
+
+/**
+ * Waits (bounded, per run and in total: `budget.quietMs` is spent down) until the machine is idle, because other
+ * work on a 2-core box skews a run more than anything the code does. Returns the busy fraction seen last.
+ * @param {{ quietMs: number }} budget
+ */
+export async function waitForQuiet(budget) {
+  const deadline = Date.now() + Math.min(10000, budget.quietMs);
+  const start = Date.now();
+  let busy = 1;
+  for (let i = 0; i < 50 && Date.now() < deadline; i++) {
+    const a = cpuJiffies();
+    await sleep(250);
+    const b = cpuJiffies();
+    busy = (b.busy - a.busy) / Math.max(1, b.total - a.total);
+    if (busy < 0.1) break;
+  }
+  budget.quietMs -= Date.now() - start;
+  return busy;
+}
+
+/**
+ * One measured run: fresh pinned server, pinned load, server stopped.
+ * @param {import('./scenarios.mjs').Scenario} sc
+ * @param {string} peer
+ * @param {Record<string, string>} env extra environment of the server (and of the Node clients)
+ * @param {import('./scenarios.mjs').Timing} timing
+ */
+export async function runOnce(sc, peer, env, timing) {
+  const limit = timing.warmup + timing.duration + timing.holdSecs + 90;
+  let server;
+  try {
+    if (sc.kind === 'client') {
+      server = await startServer(SERVER_CPU, join(outDir, 'wsecho'), ['--max-runtime', String(Math.ceil(limit))]);
+      const r = await runPinned(LOAD_CPU, process.execPath,
+        [join(benchDir, 'clients', 'client-load.mjs'), peer, String(server.port), ...sc.args(timing), '1',
+          String(server.pid)], limit, env);
+      return { kv: parseKv(r.stdout), code: r.code, stderr: r.stderr };
+    }
+    const script = peer === 'raw' ? ['raw-echo.mjs'] : ['ws-api-echo.mjs', peer];
+    server = await startServer(SERVER_CPU, process.execPath,
+      [join(benchDir, 'servers', script[0]), ...script.slice(1)], env);
+    const args = [...sc.args(timing), '-p', String(server.port), '--server-pid', String(server.pid)];
+    if (peer === 'raw') args.push('--raw');
+    const r = await runPinned(LOAD_CPU, join(benchDir, 'wsload'), args, limit);
+    return { kv: parseKv(r.stdout), code: r.code, stderr: r.stderr };
+  } finally {
+    if (server) await stopProcess(server.child);
+  }
+}
+
+/** Decides whether a run is a result; a run with any protocol error is not. Returns the reason, or null. */
+export function judge(sc, res) {
+  const kv = res.kv;
+  if (res.code !== 0) return `exit ${res.code}: ${res.stderr.trim().split('\n').pop() ?? ''}`;
+  if (kv.errors !== 0) return `errors=${kv.errors}`;
+  if (typeof kv[sc.metric] !== 'number') return `no ${sc.metric}`;
+  if (kv.open !== undefined && kv.conns !== undefined && kv.open !== kv.conns) return `open=${kv.open}/${kv.conns}`;
+  if (sc.id === 'hold' && kv.open_at_end !== kv.conns) return `open_at_end=${kv.open_at_end}/${kv.conns}`;
+  return null;
+}
