@@ -52,7 +52,8 @@ test('heartbeat catches a socat relay whose child was stopped (SIGSTOP) and the 
   assert.ok(listening, 'socat is listening');
   await poll(() => wss.clients.size === 0 && childrenOf(relay.pid).length === 0, 'probe children gone');
 
-  const heartbeat = { interval: 100, timeout: 100 };
+  // A timeout far above any loaded-machine pong delay, so only the stopped peer can trip it.
+  const heartbeat = { interval: 200, timeout: 1500 };
   const rws = new ReconnectingWebSocket(`ws://127.0.0.1:${port}`, { ...FAST, heartbeat });
   t.after(() => closeFully(rws));
   const start = performance.now();
