@@ -22,7 +22,7 @@ writeFileSync(
   `import sockwire from '../cjs/index.js';\nexport default sockwire;\nexport const { ${names.join(', ')} } = sockwire;\n`
 );
 // Class names are also types (`let server: WebSocketServer`); the rest are values only.
-const typeNames = new Set(['WebSocket', 'WebSocketServer', 'Server', 'Receiver', 'Sender', 'PerMessageDeflate', 'ReconnectingWebSocket', 'WebSocketStream', 'WebSocketError']);
+const typeNames = new Set(['WebSocket', 'WebSocketServer', 'Server', 'Receiver', 'Sender', 'PerMessageDeflate', 'ReconnectingWebSocket', 'WebSocketStream', 'WebSocketError', 'ClusterPubSub']);
 writeFileSync(
   join(root, 'dist/esm/index.d.mts'),
   `import sockwire = require('../cjs/index.js');\nexport default sockwire;\n` +
@@ -34,3 +34,8 @@ writeFileSync(
       )
       .join('')
 );
+
+// The `sockwire/redis` subpath: its own CommonJS module (dist/cjs/redis.js, which alone may load the optional
+// `redis` peer dependency) and a thin ESM wrapper with the same objects and types.
+writeFileSync(join(root, 'dist/esm/redis.mjs'), `import redis from '../cjs/redis.js';\nexport const { RedisPubSub } = redis;\n`);
+writeFileSync(join(root, 'dist/esm/redis.d.mts'), `export * from '../cjs/redis.js';\n`);

@@ -49,6 +49,12 @@ import type { ProxyError as ProxyErrorType } from './core/proxy-failure';
 import type { ServerStats as ServerStatsType } from './features/counters';
 import type * as Diagnostics from './features/diagnostics';
 import type * as PubSubStats from './features/pubsub-stats';
+import { ClusterPubSub as ClusterPubSubClass } from './pubsub/cluster-pubsub';
+import type { ClusterPubSubOptions as ClusterPubSubOptionsType } from './pubsub/cluster-pubsub';
+import type { ClusterPrimary as ClusterPrimaryType, ClusterPrimaryOptions as ClusterPrimaryOptionsType } from './pubsub/cluster-primary';
+import type { PubSubAdapter as PubSubAdapterType, PubSubAdapterEvents as PubSubAdapterEventsType } from './pubsub/adapter';
+import type { PubSubGap as PubSubGapType, PubSubCounters as PubSubCountersType } from './pubsub/pubsub-events';
+import type { PubSubErrorCode as PubSubErrorCodeType } from './pubsub/pubsub-errors';
 
 /** Everything `require('sockwire')` carries besides the class itself. */
 interface Statics {
@@ -68,6 +74,7 @@ interface Statics {
   Constants: typeof ConstantsObject;
   ErrorCodes: typeof ErrorCodesObject;
   Extensions: typeof ExtensionsObject;
+  ClusterPubSub: typeof ClusterPubSubClass;
 }
 
 const WebSocket = WebSocketClass as typeof WebSocketClass & Statics;
@@ -89,7 +96,8 @@ const statics: Statics = {
   BufferUtil: BufferUtilObject,
   Constants: ConstantsObject,
   ErrorCodes: ErrorCodesObject,
-  Extensions: ExtensionsObject
+  Extensions: ExtensionsObject,
+  ClusterPubSub: ClusterPubSubClass
 };
 Object.assign(WebSocket, statics);
 
@@ -158,6 +166,16 @@ declare namespace WebSocket {
   type UndiciControlFrameMessage = Diagnostics.UndiciControlFrameMessage<WebSocketClass>;
   type PubSubGapMessage = PubSubStats.PubSubGapMessage<WebSocketServerClass>;
   type PubSubStateMessage = PubSubStats.PubSubStateMessage<WebSocketServerClass>;
+  // Cross-process topics (README "Scaling out"). Server events: 'pubsubError'(err), 'pubsubGap'(gap), 'pubsubReady'().
+  type ClusterPubSub = ClusterPubSubClass;
+  type ClusterPubSubOptions = ClusterPubSubOptionsType;
+  type ClusterPrimary = ClusterPrimaryType;
+  type ClusterPrimaryOptions = ClusterPrimaryOptionsType;
+  type PubSubAdapter = PubSubAdapterType;
+  type PubSubAdapterEvents = PubSubAdapterEventsType;
+  type PubSubGap = PubSubGapType;
+  type PubSubCounters = PubSubCountersType;
+  type PubSubErrorCode = PubSubErrorCodeType;
 }
 
 export = WebSocket;

@@ -5,6 +5,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { BinaryMessage } from '../core/binary-data';
+import type { PubSubGap } from '../pubsub/pubsub-events';
 
 /** `WebSocket` events → listener arguments. */
 export interface WebSocketEventMap {
@@ -32,6 +33,12 @@ export interface WebSocketServerEventMap<Socket> {
   wsClientError: [error: Error, socket: Duplex, request: IncomingMessage];
   /** sockwire: a socket without an `'error'` listener failed (`socket` is null for a failed `authenticate`). */
   connectionError: [error: Error, socket: Socket | null, request?: IncomingMessage];
+  /** sockwire (`pubsub`): the broker failed; `error.code` is a `WS_ERR_PUBSUB_*` code. Never thrown. */
+  pubsubError: [error: Error & { code?: string }];
+  /** sockwire (`pubsub`): messages published on another server never arrived. */
+  pubsubGap: [gap: PubSubGap];
+  /** sockwire (`pubsub`): connected and subscribed to every current topic (first connection, and each reconnect). */
+  pubsubReady: [];
 }
 
 /** A listener for event `E` of an event map. */

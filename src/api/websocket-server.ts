@@ -25,6 +25,8 @@ import { abandonUpgrade, noteAccepted, noteRefusal, refuseUpgrade } from '../fea
 import { markUpgradeStart } from '../features/diagnostics';
 import type { ServerStats } from '../features/counters';
 import type { AnyListener, EventListener, WebSocketServerEventMap } from './websocket-events';
+import { isPubSubAdapter, type PubSubAdapter } from '../pubsub/adapter';
+import { TopicBridge } from '../pubsub/topic-bridge';
 
 /** Synchronous `verifyClient`. */
 export type VerifyClientCallbackSync<Request extends IncomingMessage = IncomingMessage> = (info: {
@@ -57,6 +59,8 @@ export interface ServerOptions<WS extends typeof WebSocket = typeof WebSocket>
   clientTracking?: boolean;
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   WebSocket?: WS;
+  /** sockwire: carry `publish()` to the servers sharing this adapter's broker (`RedisPubSub`, `ClusterPubSub`). */
+  pubsub?: PubSubAdapter;
 }
 
 /** `handleUpgrade`'s callback; `data` (what `authenticate` resolved to) is passed only when that option is set. */
@@ -101,6 +105,8 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
   /** @internal sockwire features shared with this server's sockets. */
   _hub!: ServerHub;
   private _shutdown: Promise<ShutdownResult> | null = null;
+  /** @internal Cross-process pub/sub, with the `pubsub` option. */
+  _pubsub: TopicBridge | null = null;
 
   constructor(options: ServerOptions<WS>, callback?: () => void) {
     super();
@@ -156,6 +162,11 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     }
     if (resolved.perMessageDeflate === true) resolved.perMessageDeflate = {};
     this._hub = new ServerHub(this, resolved);
+    if (options.pubsub !== undefined) {
+      if (!isPubSubAdapter(options.pubsub)) throw new TypeError('The "pubsub" option must be a PubSubAdapter');
+      this._pubsub = new TopicBridge(options.pubsub, this._hub, this);
+      this._hub.topicWatcher = this._pubsub;
+    }
     this.clients = new Set();
     if (!resolved.clientTracking) (this as { clients?: unknown }).clients = undefined;
     this.options = resolved;
@@ -359,12 +370,24 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     return deliver(this.clients, message, options);
   }
 
-  /** sockwire: send one message to the subscribers of `topic` (`ws.subscribe(topic)`), framed once. */
+  /**
+   * sockwire: send one message to the subscribers of `topic` (`ws.subscribe(topic)`), framed once, and with
+   * `pubsub` to the subscribers on every other server (asynchronously; `except`/`filter` apply here only).
+   * Returns the local counts.
+   */
   publish(topic: string, data: SendData | number, options: BroadcastOptions<InstanceType<WS>> = {}): BroadcastResult {
     const subscribers = this._hub.topics.get(topic) as Set<InstanceType<WS>> | undefined;
-    if (subscribers === undefined) return { written: 0, queued: 0, dropped: 0 };
+    const pubsub = this._pubsub;
+    if (subscribers === undefined && pubsub === null) return { written: 0, queued: 0, dropped: 0 };
     const message = prepareMessage(data, options, this._hub.zlibOptions);
-    return deliver(subscribers, message, options);
+    const result = subscribers === undefined ? { written: 0, queued: 0, dropped: 0 } : deliver(subscribers, message, options);
+    if (pubsub !== null) pubsub.publish(topic, message);
+    return result;
+  }
+
+  /** sockwire: this server's id in pub/sub envelopes and `'pubsubGap'` events (12 hex digits); null without `pubsub`. */
+  get nodeId(): string | null {
+    return this._pubsub === null ? null : this._pubsub.node;
   }
 
   /**
@@ -381,6 +404,8 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     } catch (error) {
       return Promise.reject(error);
     }
+    const pubsub = this._pubsub;
+    if (pubsub !== null) promise = promise.then((result) => pubsub.close().then(() => result));
     this._shutdown = promise;
     return promise;
   }

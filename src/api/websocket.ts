@@ -265,13 +265,13 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   subscribe(topic: string): boolean {
     if (this._hub === null) throw new Error('subscribe() is only available on sockets accepted by a WebSocketServer');
     if (this.readyState !== 1) return false;
-    return subscribe(this, this._hub.topics, topic);
+    return subscribe(this, this._hub.topics, topic, this._hub.topicWatcher);
   }
 
   /** sockwire: leave a topic; true if the socket was subscribed. */
   unsubscribe(topic: string): boolean {
     if (this._hub === null) return false;
-    return unsubscribe(this, this._hub.topics, topic);
+    return unsubscribe(this, this._hub.topics, topic, this._hub.topicWatcher);
   }
 
   /** sockwire: the topics this socket is subscribed to (a copy). */

@@ -7,7 +7,7 @@ import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { ZlibOptions } from 'node:zlib';
 import type { TimerWheel } from '../io/timer-wheel';
-import { unsubscribeAll, type TopicIndex } from './topics';
+import { unsubscribeAll, type TopicIndex, type TopicWatcher } from './topics';
 import { createHeartbeatWheel } from './heartbeat';
 import type { ServerFeatureOptions, SocketFeatureOptions } from './feature-options';
 import { SocketFeatures, resolveFeatureOptions, type ResolvedFeatureOptions } from './socket-features';
@@ -20,6 +20,8 @@ export const CONNECTION_ERROR_EVENT = 'connectionError';
 /** Per-server shared feature state. */
 export class ServerHub {
   readonly topics: TopicIndex = new Map();
+  /** Cross-process pub/sub, when the server has a `pubsub` adapter: follows which topics have local subscribers. */
+  topicWatcher: TopicWatcher | null = null;
   readonly features: ResolvedFeatureOptions | null;
   readonly wheel: TimerWheel | null;
   readonly authenticate: ServerFeatureOptions['authenticate'];
@@ -81,7 +83,7 @@ export class ServerHub {
     const connection = ws._connection;
     // The code 'close' reports: RFC 6455 §7.1.5, the code of the close frame received, 1006 when there was none.
     this.counters.countClose(connection === null ? 1006 : connection.session.closeCode);
-    unsubscribeAll(ws, this.topics);
+    unsubscribeAll(ws, this.topics, this.topicWatcher);
     if (this.shutdownWatch !== null) this.shutdownWatch(ws);
   }
 

@@ -1,0 +1,42 @@
+/**
+ * Envelopes waiting for the broker, in publish order, bounded in bytes: what is in flight and what waits together
+ * never exceed the limit, so a dead or slow broker costs at most `maxPendingBytes` of memory.
+ */
+
+/** One waiting envelope. */
+export interface PendingEnvelope {
+  topic: string;
+  envelope: Buffer;
+}
+
+/** Bounded FIFO plus the in-flight byte count. */
+export class PendingQueue {
+  private items: PendingEnvelope[] = [];
+  private waitingBytes = 0;
+  /** Bytes handed to the client and not yet acknowledged. */
+  inFlightBytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** Whether `bytes` more fit under the limit. */
+  fits(bytes: number): boolean {
+    return this.waitingBytes + this.inFlightBytes + bytes <= this.maxBytes;
+  }
+
+  push(item: PendingEnvelope): void {
+    this.items.push(item);
+    this.waitingBytes += item.envelope.length;
+  }
+
+  /** Take everything waiting, oldest first. */
+  takeAll(): PendingEnvelope[] {
+    const items = this.items;
+    this.items = [];
+    this.waitingBytes = 0;
+    return items;
+  }
+}

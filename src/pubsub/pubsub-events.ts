@@ -1,0 +1,76 @@
+/**
+ * The one place where cross-process pub/sub counts what happens and tells the server: every `'pubsubError'`,
+ * `'pubsubGap'` and `'pubsubReady'` goes through {@link PubSubReporter}, next to the counter it bumps. Emitting on
+ * the server never throws (these are not `'error'` events), so a broker failure can never crash the app.
+ */
+import type { EventEmitter } from 'node:events';
+
+/** Server event: the broker failed (unreachable, authentication refused, connection lost); never thrown. */
+export const PUBSUB_ERROR_EVENT = 'pubsubError';
+/** Server event: messages from another server never arrived. */
+export const PUBSUB_GAP_EVENT = 'pubsubGap';
+/** Server event: connected to the broker and subscribed to every current topic (again, after a reconnect). */
+export const PUBSUB_READY_EVENT = 'pubsubReady';
+
+/** `'pubsubGap'`'s argument. */
+export interface PubSubGap {
+  /** The topic the messages were published on. */
+  topic: string;
+  /** The id of the server that published them (`wss.nodeId` there). */
+  node: string;
+  /** How many consecutive messages are missing. */
+  missed: number;
+}
+
+/** Running totals of one server's pub/sub traffic. */
+export interface PubSubCounters {
+  /** Messages this server sent to the broker. */
+  published: number;
+  /** Messages from other servers delivered to this server's subscribers. */
+  delivered: number;
+  /** Messages from other servers that never arrived (sum of `'pubsubGap'` counts). */
+  missed: number;
+  /** Messages received twice and dropped. */
+  duplicates: number;
+  /** Messages the adapter discarded on their way out (pending limit, lost in flight). */
+  dropped: number;
+  /** `'pubsubError'` events. */
+  errors: number;
+}
+
+/** Counts and emits the pub/sub events of one server. */
+export class PubSubReporter {
+  readonly counters: PubSubCounters = { published: 0, delivered: 0, missed: 0, duplicates: 0, dropped: 0, errors: 0 };
+
+  constructor(private readonly server: EventEmitter) {}
+
+  error(error: Error): void {
+    this.counters.errors++;
+    this.server.emit(PUBSUB_ERROR_EVENT, error);
+  }
+
+  gap(gap: PubSubGap): void {
+    this.counters.missed += gap.missed;
+    this.server.emit(PUBSUB_GAP_EVENT, gap);
+  }
+
+  ready(): void {
+    this.server.emit(PUBSUB_READY_EVENT);
+  }
+
+  published(): void {
+    this.counters.published++;
+  }
+
+  delivered(): void {
+    this.counters.delivered++;
+  }
+
+  duplicate(): void {
+    this.counters.duplicates++;
+  }
+
+  dropped(count: number): void {
+    this.counters.dropped += count;
+  }
+}
