@@ -27,7 +27,7 @@ function ignore(): void {
 /** Destroy a client whatever state it is in (an already closed one may throw in some versions). */
 export function discard(client: RedisClientLike): void {
   try {
-    discard(client);
+    client.destroy();
   } catch {
     // already closed
   }
