@@ -1,0 +1,191 @@
+// The multi-process side of the pub/sub tests: server processes (fixtures/pubsub-server.mjs) as child processes
+// or cluster workers, WebSocket clients on each of them, and the oracle that checks what every client received.
+import { fork } from 'node:child_process';
+import cluster from 'node:cluster';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { parsePayload } from './oracle-payload.mjs';
+
+const require = createRequire(import.meta.url);
+const { WebSocket, ClusterPubSub } = require('../../../dist/cjs/index.js');
+const FIXTURE = fileURLToPath(new URL('../fixtures/pubsub-server.mjs', import.meta.url));
+const WAIT_MS = 20000;
+
+function within(promise, label, ms = WAIT_MS) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out: ${label}`)), ms);
+    })
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Wrap a child process or cluster worker running the fixture. */
+function wrap(channel, pid, index) {
+  let nextId = 1;
+  const waiting = new Map();
+  const node = {
+    index,
+    pid,
+    exited: new Promise((resolve) => channel.once('exit', (code, signal) => resolve({ code, signal }))),
+    command(cmd, args = {}) {
+      const id = nextId++;
+      return within(
+        new Promise((resolve) => {
+          waiting.set(id, resolve);
+          channel.send({ cmd, id, ...args });
+        }),
+        `${cmd} on server ${index}`
+      );
+    },
+    kill() {
+      process.kill(pid, 'SIGKILL');
+      return node.exited;
+    }
+  };
+  const up = new Promise((resolve) => {
+    channel.on('message', (message) => {
+      if (message?.up) resolve(message);
+      else if (message?.id !== undefined) waiting.get(message.id)?.(message);
+    });
+  });
+  return within(up, `server ${index} up`).then(({ port, nodeId, sharded }) => Object.assign(node, { port, nodeId, sharded }));
+}
+
+/** Start server process `index` as a child process. */
+export function forkNode(index, config) {
+  const child = fork(FIXTURE, [], { env: { ...process.env, SOCKWIRE_PUBSUB: JSON.stringify({ index, ...config }) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return wrap(child, child.pid, index);
+}
+
+/** Start server `index` as a worker of this process (the primary relays ClusterPubSub). */
+export function forkWorker(index, config) {
+  ClusterPubSub.setupPrimary();
+  cluster.setupPrimary({ exec: FIXTURE, silent: false });
+  const worker = cluster.fork({ SOCKWIRE_PUBSUB: JSON.stringify({ index, adapter: 'cluster', ...config }) });
+  return wrap(worker, worker.process.pid, index);
+}
+
+/** One WebSocket client on `node`, subscribed to `topics` (confirmed by the broker), recording what arrives. */
+export async function connectClient(node, topics, { deflate }) {
+  const ws = new WebSocket(`ws://127.0.0.1:${node.port}`, { perMessageDeflate: deflate });
+  ws.on('error', () => {});
+  await within(new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('close', () => reject(new Error('closed before open')));
+  }), 'client open');
+  const client = { ws, node, topics, received: new Map(), remoteTimes: [], total: 0, problems: [] };
+  const confirmed = new Set();
+  let onConfirmed;
+  const allConfirmed = new Promise((resolve) => {
+    onConfirmed = resolve;
+  });
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary && data.length < 40 && data.toString().startsWith('subscribed ')) {
+      confirmed.add(data.toString().slice(11));
+      if (confirmed.size === topics.length) onConfirmed();
+      return;
+    }
+    try {
+      const { o, t, k } = parsePayload(data, isBinary);
+      const key = `${o}:${t}`;
+      if (!client.received.has(key)) client.received.set(key, []);
+      client.received.get(key).push(k);
+      client.total++;
+      if (o !== node.index) client.remoteTimes.push(Date.now());
+    } catch (error) {
+      client.problems.push(error.message);
+    }
+  });
+  for (const topic of topics) ws.send(`sub topic-${topic}`);
+  await within(allConfirmed, 'subscriptions confirmed');
+  return client;
+}
+
+/**
+ * `perServer` clients on every node; client j of node s subscribes to the topics t with (t + s + j) % 3 === 0,
+ * and every other client offers permessage-deflate.
+ */
+export async function connectClients(nodes, { perServer, topicCount }) {
+  const clients = [];
+  for (const node of nodes) {
+    for (let j = 0; j < perServer; j++) {
+      const topics = [];
+      for (let t = 0; t < topicCount; t++) if ((t + node.index + j) % 3 === 0) topics.push(t);
+      clients.push(await connectClient(node, topics, { deflate: j % 2 === 0 }));
+    }
+  }
+  return clients;
+}
+
+/** `published[o][t]` = how many messages origin o published on topic t → how many each client must receive. */
+export function expectedTotal(client, published, origins) {
+  let total = 0;
+  for (const o of origins) for (const t of client.topics) total += published[o]?.[t] ?? 0;
+  return total;
+}
+
+/** Wait until every client has received `expected(client)` messages (or fail with how far each got). */
+export async function waitForDeliveries(clients, expected, ms = WAIT_MS) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (clients.every((client) => client.total >= expected(client))) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`deliveries incomplete: ${clients.map((client) => `${client.total}/${expected(client)}`).join(' ')}`);
+}
+
+/**
+ * Check every client: no corrupted message, per (origin, topic) strictly increasing numbers (no duplicate, no
+ * reordering). `complete(o)`: messages of origin o must be exactly 1..published (nothing lost).
+ * Returns `losses[s][o][t]`: numbers missing at server s (from any one of its clients on that topic).
+ */
+export function checkOracle(clients, published, { complete = () => true, origins }) {
+  const losses = {};
+  for (const client of clients) {
+    assert.deepEqual(client.problems, [], 'no corrupted message');
+    const s = client.node.index;
+    losses[s] ??= {};
+    for (const o of origins) {
+      losses[s][o] ??= {};
+      for (const t of client.topics) {
+        const got = client.received.get(`${o}:${t}`) ?? [];
+        for (let i = 1; i < got.length; i++) {
+          if (got[i] <= got[i - 1]) assert.fail(`server ${s} client: origin ${o} topic ${t}: ${got[i]} after ${got[i - 1]} (duplicate or reordered)`);
+        }
+        const count = published[o]?.[t] ?? 0;
+        if (complete(o)) assert.equal(got.length, count, `server ${s}: origin ${o} topic ${t}: ${got.length} of ${count}`);
+        const missing = count - got.length;
+        if (losses[s][o][t] !== undefined) assert.equal(missing, losses[s][o][t], `clients of server ${s} agree on topic ${t}`);
+        losses[s][o][t] = missing;
+      }
+    }
+  }
+  return losses;
+}
+
+/** Sum the `'pubsubGap'` counts a server reported, as `[o][t]` by origin index. */
+export function gapsByOrigin(report, nodes) {
+  const byNode = new Map(nodes.map((node) => [node.nodeId, node.index]));
+  const sums = {};
+  for (const gap of report.gaps) {
+    const o = byNode.get(gap.node);
+    const t = Number(gap.topic.slice('topic-'.length));
+    sums[o] ??= {};
+    sums[o][t] = (sums[o][t] ?? 0) + gap.missed;
+  }
+  return sums;
+}
+
+/** Close every client and shut every live node down; each must exit 0 with nothing left open. */
+export async function shutdownAll(nodes, clients) {
+  for (const client of clients) client.ws.terminate();
+  const results = [];
+  for (const node of nodes) {
+    const { resources } = await node.command('shutdown');
+    results.push({ index: node.index, resources, exit: await within(node.exited, `server ${node.index} exit`) });
+  }
+  return results;
+}

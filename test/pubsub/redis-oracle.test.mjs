@@ -1,0 +1,65 @@
+// Three server processes sharing one real redis-server (and then a 3-master Redis Cluster with sharded pub/sub),
+// WebSocket clients on each: every one of 10,200 messages on 24 topics, text and binary, published on any server,
+// reaches every subscriber exactly once and in per-publisher order, with and without permessage-deflate (server 0
+// deflates per socket, server 1 once for all sockets, server 2 not at all; half the clients offer it).
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { REDIS_SKIP, startRedis } from './helpers/redis-server.mjs';
+import { checkOracle, connectClients, expectedTotal, forkNode, shutdownAll, waitForDeliveries } from './helpers/server-nodes.mjs';
+import { startRedisCluster } from './helpers/redis-cluster.mjs';
+
+const TOPICS = 24;
+const PER_SERVER = 3400;
+const DEFLATE = ['takeover', 'shared', 'off'];
+const ORIGINS = [0, 1, 2];
+
+async function runOracle(t, config, checkChannels) {
+  const nodes = await Promise.all(ORIGINS.map((index) => forkNode(index, { ...config, deflate: DEFLATE[index] })));
+  const clients = await connectClients(nodes, { perServer: 4, topicCount: TOPICS });
+  checkChannels(nodes);
+  const topics = Array.from({ length: TOPICS }, (_, i) => i);
+  const started = Date.now();
+  await Promise.all(nodes.map((node) => node.command('publish', { topics, count: PER_SERVER })));
+  const published = {};
+  for (const node of nodes) published[node.index] = (await node.command('report')).counts;
+  await waitForDeliveries(clients, (client) => expectedTotal(client, published, ORIGINS));
+  const elapsed = Date.now() - started;
+  checkOracle(clients, published, { origins: ORIGINS });
+  const reports = await Promise.all(nodes.map((node) => node.command('report')));
+  for (const report of reports) {
+    assert.deepEqual(report.gaps, []);
+    assert.deepEqual(report.errors, []);
+    assert.equal(report.counters.duplicates, 0);
+  }
+  const deliveries = clients.reduce((sum, client) => sum + client.total, 0);
+  t.diagnostic(`${ORIGINS.length * PER_SERVER} messages, ${deliveries} client deliveries in ${elapsed} ms`);
+  for (const result of await shutdownAll(nodes, clients)) {
+    assert.deepEqual(result.exit, { code: 0, signal: null });
+    assert.deepEqual(result.resources, [], `server ${result.index} left nothing open`);
+  }
+}
+
+describe('RedisPubSub across 3 processes', { skip: REDIS_SKIP, timeout: 90000 }, () => {
+  test('one redis-server: exactly once, in order, text and binary, with and without deflate', async (t) => {
+    const redis = await startRedis();
+    after(() => redis.stop());
+    await runOracle(t, { url: redis.url }, (nodes) => {
+      assert.deepEqual(nodes.map((node) => node.sharded), [false, false, false]);
+      // Every topic with a subscriber is a channel `sockwire:topic-N`.
+      assert.equal(redis.cli('pubsub', 'channels', 'sockwire:topic-*').trim().split('\n').length, TOPICS);
+    });
+  });
+
+  test('Redis Cluster of 3 masters, sharded pub/sub (SSUBSCRIBE/SPUBLISH): the same oracle', async (t) => {
+    const redisCluster = await startRedisCluster(3);
+    after(() => redisCluster.stop());
+    await runOracle(t, { clusterUrls: redisCluster.urls }, (nodes) => {
+      assert.deepEqual(nodes.map((node) => node.sharded), [true, true, true], "sharded: 'auto' is on for a cluster client");
+      // Each shard channel lives on the one master that owns its slot; none is a classic channel.
+      const perMaster = redisCluster.nodes.map((node) => node.cli('pubsub', 'shardchannels', 'sockwire:*').trim().split('\n').filter(Boolean).length);
+      assert.equal(perMaster.reduce((a, b) => a + b, 0), TOPICS);
+      assert.ok(perMaster.every((count) => count > 0), `channels spread over the masters: ${perMaster}`);
+      assert.equal(redisCluster.nodes[0].cli('pubsub', 'channels').trim(), '');
+    });
+  });
+});
