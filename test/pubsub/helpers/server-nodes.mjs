@@ -76,7 +76,7 @@ export async function connectClient(node, topics, { deflate }) {
     ws.once('open', resolve);
     ws.once('close', () => reject(new Error('closed before open')));
   }), 'client open');
-  const client = { ws, node, topics, received: new Map(), remoteTimes: [], total: 0, problems: [] };
+  const client = { ws, node, topics, received: new Map(), localTimes: [], remoteTimes: [], total: 0, problems: [] };
   const confirmed = new Set();
   let onConfirmed;
   const allConfirmed = new Promise((resolve) => {
@@ -94,7 +94,7 @@ export async function connectClient(node, topics, { deflate }) {
       if (!client.received.has(key)) client.received.set(key, []);
       client.received.get(key).push(k);
       client.total++;
-      if (o !== node.index) client.remoteTimes.push(Date.now());
+      (o === node.index ? client.localTimes : client.remoteTimes).push(Date.now());
     } catch (error) {
       client.problems.push(error.message);
     }
@@ -139,8 +139,9 @@ export async function waitForDeliveries(clients, expected, ms = WAIT_MS) {
 
 /**
  * Check every client: no corrupted message, per (origin, topic) strictly increasing numbers (no duplicate, no
- * reordering). `complete(o)`: messages of origin o must be exactly 1..published (nothing lost).
- * Returns `losses[s][o][t]`: numbers missing at server s (from any one of its clients on that topic).
+ * reordering). `complete(o, s)`: at server s, messages of origin o must be exactly 1..published (nothing lost).
+ * Returns `losses[s][o][t]`: numbers missing at server s (the same for all its clients on that topic), for the
+ * origins whose published counts are known.
  */
 export function checkOracle(clients, published, { complete = () => true, origins }) {
   const losses = {};
@@ -155,8 +156,9 @@ export function checkOracle(clients, published, { complete = () => true, origins
         for (let i = 1; i < got.length; i++) {
           if (got[i] <= got[i - 1]) assert.fail(`server ${s} client: origin ${o} topic ${t}: ${got[i]} after ${got[i - 1]} (duplicate or reordered)`);
         }
-        const count = published[o]?.[t] ?? 0;
-        if (complete(o)) assert.equal(got.length, count, `server ${s}: origin ${o} topic ${t}: ${got.length} of ${count}`);
+        if (published[o] === undefined) continue;
+        const count = published[o][t] ?? 0;
+        if (complete(o, s)) assert.equal(got.length, count, `server ${s}: origin ${o} topic ${t}: ${got.length} of ${count}`);
         const missing = count - got.length;
         if (losses[s][o][t] !== undefined) assert.equal(missing, losses[s][o][t], `clients of server ${s} agree on topic ${t}`);
         losses[s][o][t] = missing;
@@ -164,6 +166,17 @@ export function checkOracle(clients, published, { complete = () => true, origins
     }
   }
   return losses;
+}
+
+/** Wait until every client has the last message of every (known origin, topic): the stream's tail arrived. */
+export async function waitForTails(clients, published, origins, ms = WAIT_MS) {
+  const done = (client) =>
+    origins.every((o) => published[o] === undefined || client.topics.every((t) => (client.received.get(`${o}:${t}`) ?? []).at(-1) === published[o][t]));
+  const deadline = Date.now() + ms;
+  while (!clients.every(done)) {
+    if (Date.now() > deadline) assert.fail('the last messages never arrived');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Sum the `'pubsubGap'` counts a server reported, as `[o][t]` by origin index. */
