@@ -4,11 +4,18 @@
  * `maxPendingBytes` of envelopes wait in the IPC channel; past it they are dropped (the receiver reports the gap).
  */
 import cluster, { type Worker } from 'node:cluster';
-import { IPC_TAG, isIpcMessage, resolveMaxPendingBytes, type IpcMessage, type PublishMessage } from './cluster-protocol';
+import { IPC_TAG, isIpcMessage, type IpcMessage, type PublishMessage } from './cluster-protocol';
+import { resolveMaxPendingBytes } from './pending-queue';
+
+/**
+ * Per worker, what may wait in its IPC channel by default: 8 MiB. More than a server's own 1 MiB, since the primary
+ * fans every server's bursts out to each worker at once.
+ */
+const DEFAULT_RELAY_PENDING_BYTES = 8 * 1024 * 1024;
 
 /** Options of `ClusterPubSub.setupPrimary()`. */
 export interface ClusterPrimaryOptions {
-  /** Bytes of envelopes that may wait for one worker before more are dropped (default 1 MiB). */
+  /** Bytes of envelopes that may wait for one worker before more are dropped (default 8 MiB). */
   maxPendingBytes?: number;
 }
 
@@ -75,8 +82,8 @@ class Relay implements ClusterPrimary {
       }
       this.pendingBytes.set(worker, pending + bytes);
       worker.send(message, undefined, undefined, () => {
-        const left = (this.pendingBytes.get(worker) ?? bytes) - bytes;
-        if (this.workerTopics.has(worker)) this.pendingBytes.set(worker, left);
+        const left = this.pendingBytes.get(worker);
+        if (left !== undefined) this.pendingBytes.set(worker, left - bytes);
       });
     }
   }
@@ -114,7 +121,7 @@ let relay: Relay | null = null;
  */
 export function setupClusterPrimary(options: ClusterPrimaryOptions = {}): ClusterPrimary {
   if (!cluster.isPrimary) throw new Error('ClusterPubSub.setupPrimary() must be called in the cluster primary');
-  const maxPendingBytes = resolveMaxPendingBytes(options.maxPendingBytes);
+  const maxPendingBytes = resolveMaxPendingBytes(options.maxPendingBytes, DEFAULT_RELAY_PENDING_BYTES);
   if (relay !== null) return relay;
   cluster.setupPrimary({ serialization: 'advanced' });
   relay = new Relay(maxPendingBytes);

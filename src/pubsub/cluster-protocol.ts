@@ -33,13 +33,3 @@ export type IpcMessage = HelloMessage | WelcomeMessage | TopicMessage | PublishM
 export function isIpcMessage(message: unknown): message is IpcMessage {
   return typeof message === 'object' && message !== null && typeof (message as Record<string, unknown>)[IPC_TAG] === 'string';
 }
-
-/** What may wait in one IPC channel before envelopes are dropped (and counted), by default: 1 MiB. */
-export const DEFAULT_MAX_PENDING_BYTES = 1024 * 1024;
-
-/** Check a `maxPendingBytes` option. */
-export function resolveMaxPendingBytes(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_PENDING_BYTES;
-  if (typeof value !== 'number' || !(value >= 0)) throw new TypeError('The "maxPendingBytes" option must be a non-negative number of bytes');
-  return value;
-}

@@ -6,8 +6,8 @@
 import { EventEmitter } from 'node:events';
 import type { PubSubAdapter } from './adapter';
 import { clusterLink, type LinkMember } from './cluster-link';
+import { resolveMaxPendingBytes } from './pending-queue';
 import { setupClusterPrimary, type ClusterPrimary, type ClusterPrimaryOptions } from './cluster-primary';
-import { resolveMaxPendingBytes } from './cluster-protocol';
 
 /** Options of `new ClusterPubSub()`. */
 export interface ClusterPubSubOptions {

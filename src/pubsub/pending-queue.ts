@@ -3,6 +3,16 @@
  * never exceed the limit, so a dead or slow broker costs at most `maxPendingBytes` of memory.
  */
 
+/** Default of `maxPendingBytes` for a server's outgoing envelopes: 1 MiB (thousands of typical messages). */
+export const DEFAULT_MAX_PENDING_BYTES = 1024 * 1024;
+
+/** Check a `maxPendingBytes` option. */
+export function resolveMaxPendingBytes(value: unknown, fallback = DEFAULT_MAX_PENDING_BYTES): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0)) throw new TypeError('The "maxPendingBytes" option must be a non-negative number of bytes');
+  return value;
+}
+
 /** One waiting envelope. */
 export interface PendingEnvelope {
   topic: string;

@@ -9,8 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { PubSubAdapter } from './adapter';
-import { resolveMaxPendingBytes } from './cluster-protocol';
-import { PendingQueue } from './pending-queue';
+import { PendingQueue, resolveMaxPendingBytes } from './pending-queue';
 import { pubsubError } from './pubsub-errors';
 import { isClusterClient, loadCreateClient, ownedClientOptions, socketOptionsOf, type RedisClientLike } from './redis-client';
 import { RedisConnection } from './redis-connection';

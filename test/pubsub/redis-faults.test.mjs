@@ -175,6 +175,7 @@ describe('RedisPubSub faults', { skip: REDIS_SKIP, timeout: 120000 }, () => {
   test('a server process SIGKILLed mid-stream: the others go on, exactly once and in order', async (t) => {
     const figures = await scenario(t, {
       async fault(context) {
+        await pause(300);
         const victim = context.nodes[2];
         const closes = context.clients.filter((client) => client.node === victim).map((client) => new Promise((resolve) => client.ws.once('close', resolve)));
         const exit = await victim.kill();

@@ -29,10 +29,10 @@ async function servers(t, bus, count, options = {}) {
 async function subscriber(t, wss, topics, options = {}) {
   const accepted = onceEvent(wss, 'connection');
   const ws = await openClient(t, wss, options, `/?${topics.map((topic) => `t=${encodeURIComponent(topic)}`).join('&')}`);
-  await accepted;
+  const [server] = await accepted;
   const got = [];
   ws.on('message', (data, isBinary) => got.push([Buffer.from(data).toString(), isBinary]));
-  return { ws, got, count: (n) => withTimeout(waitFor(() => got.length >= n), `${n} messages`) };
+  return { ws, server, got, count: (n) => withTimeout(waitFor(() => got.length >= n), `${n} messages`) };
 }
 
 async function waitFor(check) {
@@ -91,17 +91,16 @@ test('channels are joined on the first local subscriber and left after the linge
   const started = Date.now();
   one.ws.close();
   two.ws.close();
-  await withTimeout(waitFor(() => bus.calls.length === 4), 'unsubscribes', 5000);
-  assert.ok(Date.now() - started >= 900, 'left only after the linger');
+  await withTimeout(waitFor(() => bus.calls.length === 4), 'unsubscribes', 15000);
+  assert.ok(Date.now() - started >= 1000, 'left only after the linger');
   assert.deepEqual(bus.calls.slice(2).sort(), [['unsubscribe', 'x'], ['unsubscribe', 'y']]);
-  // Leaving and coming back within the linger does not touch the broker.
+  // Leaving and coming back within the linger (here: in the same tick) does not touch the broker.
   const three = await subscriber(t, a, ['z']);
-  three.ws.close();
-  await onceEvent(three.ws, 'close');
-  await withTimeout(waitFor(() => a._hub.topics.size === 0), 'z released');
-  const four = await subscriber(t, a, ['z']);
+  assert.equal(three.server.unsubscribe('z'), true);
+  assert.equal(a._hub.topics.size, 0);
+  assert.equal(three.server.subscribe('z'), true);
   assert.deepEqual(bus.calls.slice(4), [['subscribe', 'z']]);
-  four.ws.terminate();
+  three.ws.terminate();
 });
 
 test('a receiving server frames (and deflates) each message once for all its subscribers', T, async (t) => {

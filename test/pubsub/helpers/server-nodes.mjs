@@ -105,15 +105,16 @@ export async function connectClient(node, topics, { deflate }) {
 }
 
 /**
- * `perServer` clients on every node; client j of node s subscribes to the topics t with (t + s + j) % 3 === 0,
+ * `perServer` clients on every node; client j of node s subscribes to the topics t (of `topicCount` from
+ * `firstTopic`) with (t + s + j) % 3 === 0,
  * and every other client offers permessage-deflate.
  */
-export async function connectClients(nodes, { perServer, topicCount }) {
+export async function connectClients(nodes, { perServer, topicCount, firstTopic = 0 }) {
   const clients = [];
   for (const node of nodes) {
     for (let j = 0; j < perServer; j++) {
       const topics = [];
-      for (let t = 0; t < topicCount; t++) if ((t + node.index + j) % 3 === 0) topics.push(t);
+      for (let t = firstTopic; t < firstTopic + topicCount; t++) if ((t + node.index + j) % 3 === 0) topics.push(t);
       clients.push(await connectClient(node, topics, { deflate: j % 2 === 0 }));
     }
   }
