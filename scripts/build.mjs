@@ -23,6 +23,8 @@ writeFileSync(
 );
 // Class names are also types (`let server: WebSocketServer`); the rest are values only.
 const typeNames = new Set(['WebSocket', 'WebSocketServer', 'Server', 'Receiver', 'Sender', 'PerMessageDeflate', 'ReconnectingWebSocket', 'WebSocketStream', 'WebSocketError', 'ClusterPubSub']);
+// Types with no value of the same name, importable by name from the ESM entry too.
+const typeOnlyNames = ['PubSubAdapter', 'PubSubAdapterEvents', 'PubSubGap', 'PubSubCounters', 'PubSubErrorCode', 'ClusterPubSubOptions', 'ClusterPrimary', 'ClusterPrimaryOptions'];
 writeFileSync(
   join(root, 'dist/esm/index.d.mts'),
   `import sockwire = require('../cjs/index.js');\nexport default sockwire;\n` +
@@ -32,7 +34,8 @@ writeFileSync(
           `export declare const ${name}: (typeof sockwire)['${name}'];\n` +
           (typeNames.has(name) ? `export type ${name} = sockwire.${name};\n` : '')
       )
-      .join('')
+      .join('') +
+    typeOnlyNames.map((name) => `export type ${name} = sockwire.${name};\n`).join('')
 );
 
 // The `sockwire/redis` subpath: its own CommonJS module (dist/cjs/redis.js, which alone may load the optional

@@ -4,15 +4,20 @@
  * when `RedisPubSub` is given a `url` (with a `client`, the app has loaded it already).
  */
 
-/** node-redis' buffer-mode pub/sub listener. */
-export type RedisBufferListener = (message: Buffer, channel: Buffer) => unknown;
+/**
+ * The adapter's pub/sub listener. It subscribes in buffer mode, so Buffers arrive; the type also admits strings so
+ * that it fits node-redis' own listener types in every method that takes one.
+ */
+export type RedisBufferListener = (message: Buffer | string, channel: Buffer | string) => unknown;
 
 /** The subset of node-redis' `RedisClientType` / `RedisClusterType` that the adapter calls. */
 export interface RedisClientLike {
   readonly isOpen: boolean;
   readonly isReady: boolean;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'ready', listener: () => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'ready', listener: () => void): unknown;
   connect(): Promise<unknown>;
   destroy(): void;
   publish(channel: string, message: Buffer): Promise<unknown>;

@@ -30,7 +30,8 @@ export class RedisSubscriber {
   private live: RedisClientLike | null = null;
   private closed = false;
   private readonly listener: RedisBufferListener = (message, channel) => {
-    this.options.message(channel.toString().slice(this.options.prefix.length), message);
+    // Buffer mode: anything else would have been decoded as text already, which an envelope must never be.
+    if (Buffer.isBuffer(message)) this.options.message(channel.toString().slice(this.options.prefix.length), message);
   };
 
   constructor(private readonly options: SubscriberOptions) {
