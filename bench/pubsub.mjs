@@ -1,0 +1,110 @@
+// Pub/sub across processes: 3 server processes on one redis-server, ≥ 1,000 subscribers spread over them,
+// publishers on every process, fixed-rate steps. Per step: deliveries/s, p50/p99 publish→receipt latency, CPU per
+// process (% of one core). Same harness, same run: sockwire + RedisPubSub and socket.io 4.8 +
+// @socket.io/redis-adapter; then ClusterPubSub on 2 workers against one process alone (no pub/sub).
+//
+//   npm run build && node bench/pubsub.mjs [--clients 1000] [--rooms 10] [--seconds 4] [--steps 100,300,1000]
+//
+// Bounded: every step lasts --seconds, the whole run a couple of minutes. Writes bench/out/pubsub.json and prints a
+// Markdown table. Loopback only; the redis-server is started here (free port, temp dir) and stopped by PID.
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRedis } from '../test/pubsub/helpers/redis-server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : process.argv[i + 1];
+}
+const CLIENTS = Number(arg('clients', 1000));
+const ROOMS = Number(arg('rooms', 10));
+const SECONDS = Number(arg('seconds', 4));
+const STEPS = arg('steps', '100,300,1000').split(',').map(Number);
+const CLUSTER_STEPS = arg('cluster-steps', '300,1000,2000').split(',').map(Number);
+
+let nextId = 1;
+function start(script, env) {
+  const child = fork(join(here, 'pubsub', script), [], { env: { ...process.env, BENCH_PUBSUB: JSON.stringify(env) } });
+  const up = new Promise((resolve) => child.on('message', (message) => message?.up && resolve(message)));
+  return up.then((message) => ({
+    child,
+    ...message,
+    ask(cmd, args = {}) {
+      const id = nextId++;
+      return new Promise((resolve) => {
+        const onMessage = (reply) => {
+          if (reply?.id !== id) return;
+          child.off('message', onMessage);
+          resolve(reply);
+        };
+        child.on('message', onMessage);
+        child.send({ cmd, id, ...args });
+      });
+    }
+  }));
+}
+
+/** Run the fixed-rate steps against `servers` (each publishing rate / servers.length) with one client process. */
+async function measure(label, impl, servers, steps) {
+  const clients = await start('clients.mjs', { impl, ports: servers.map((s) => s.port), count: CLIENTS, rooms: ROOMS });
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // joins and broker subscriptions settle
+  await Promise.all(servers.map((server) => server.ask('rate', { perSecond: steps[0] / servers.length, seconds: 1, rooms: ROOMS }))); // warm-up
+  const rows = [];
+  for (const rate of steps) {
+    await clients.ask('start');
+    const replies = await Promise.all(servers.map((server) => server.ask('rate', { perSecond: rate / servers.length, seconds: SECONDS, rooms: ROOMS })));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // in-flight deliveries land
+    const seen = await clients.ask('stop');
+    const wall = Math.max(...replies.map((r) => r.wallMs)) / 1000;
+    const published = replies.reduce((n, r) => n + r.sent, 0);
+    const row = {
+      label,
+      publishesPerSecond: rate,
+      published,
+      expected: published * (CLIENTS / ROOMS),
+      deliveriesPerSecond: Math.round(seen.received / wall),
+      deliveredShare: +(seen.received / (published * (CLIENTS / ROOMS))).toFixed(3),
+      p50ms: +seen.p50.toFixed(2),
+      p99ms: +seen.p99.toFixed(2),
+      serverCpu: replies.flatMap((r) => (Array.isArray(r.cpuMs) ? r.cpuMs : [r.cpuMs])).map((ms) => Math.round((ms / (wall * 1000)) * 100)),
+      clientCpu: Math.round((seen.cpuMs / (wall * 1000)) * 100)
+    };
+    console.log(JSON.stringify(row));
+    rows.push(row);
+  }
+  await clients.ask('close');
+  return rows;
+}
+
+async function closeAll(servers) {
+  await Promise.all(servers.map((server) => server.ask('close')));
+}
+
+const redis = await startRedis();
+const results = [];
+try {
+  for (const impl of ['sockwire', 'socketio']) {
+    const servers = await Promise.all([0, 1, 2].map(() => start('server.mjs', { impl, url: redis.url })));
+    results.push(...(await measure(impl === 'sockwire' ? 'sockwire + RedisPubSub' : 'socket.io + redis-adapter', impl, servers, STEPS)));
+    await closeAll(servers);
+  }
+  const single = await start('server.mjs', { impl: 'local' });
+  results.push(...(await measure('sockwire, one process', 'sockwire', [single], CLUSTER_STEPS)));
+  await closeAll([single]);
+  const primary = await start('cluster-primary.mjs', { workers: 2 });
+  results.push(...(await measure('sockwire + ClusterPubSub, 2 workers', 'sockwire', [primary], CLUSTER_STEPS)));
+  await closeAll([primary]);
+} finally {
+  await redis.stop();
+}
+
+const summary = { date: new Date().toISOString(), node: process.version, clients: CLIENTS, rooms: ROOMS, seconds: SECONDS, results };
+mkdirSync(join(here, 'out'), { recursive: true });
+writeFileSync(join(here, 'out', 'pubsub.json'), `${JSON.stringify(summary, null, 2)}\n`);
+console.log('\n| setup | publishes/s | deliveries/s | delivered | p50 ms | p99 ms | server CPU % | client CPU % |');
+console.log('|---|---:|---:|---:|---:|---:|---|---:|');
+for (const r of results) {
+  console.log(`| ${r.label} | ${r.publishesPerSecond} | ${r.deliveriesPerSecond} | ${(r.deliveredShare * 100).toFixed(1)} % | ${r.p50ms} | ${r.p99ms} | ${r.serverCpu.join(' / ')} | ${r.clientCpu} |`);
+}
