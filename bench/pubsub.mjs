@@ -27,32 +27,50 @@ const CLUSTER_STEPS = arg('cluster-steps', '300,1000,2000').split(',').map(Numbe
 let nextId = 1;
 function start(script, env) {
   const child = fork(join(here, 'pubsub', script), [], { env: { ...process.env, BENCH_PUBSUB: JSON.stringify(env) } });
+  let exited = null;
+  const gone = new Promise((resolve) => child.once('exit', (code, signal) => resolve((exited = `${script} exited (${signal ?? code})`))));
+  child.on('error', () => {});
   const up = new Promise((resolve) => child.on('message', (message) => message?.up && resolve(message)));
-  return up.then((message) => ({
+  return Promise.race([up, gone.then((why) => Promise.reject(new Error(why)))]).then((message) => ({
     child,
     ...message,
+    /** Send a command; rejects if the process dies first (a crash is reported, not hidden). */
     ask(cmd, args = {}) {
+      if (exited !== null) return Promise.reject(new Error(exited));
       const id = nextId++;
-      return new Promise((resolve) => {
-        const onMessage = (reply) => {
-          if (reply?.id !== id) return;
+      const reply = new Promise((resolve) => {
+        const onMessage = (message) => {
+          if (message?.id !== id) return;
           child.off('message', onMessage);
-          resolve(reply);
+          resolve(message);
         };
         child.on('message', onMessage);
         child.send({ cmd, id, ...args });
       });
+      return Promise.race([reply, gone.then((why) => Promise.reject(new Error(why)))]);
+    },
+    stop() {
+      if (exited === null) child.kill('SIGKILL');
+      return gone;
     }
   }));
 }
 
 /** Run the fixed-rate steps against `servers` (each publishing rate / servers.length) with one client process. */
-async function measure(label, impl, servers, steps) {
+async function measure(label, impl, servers, stepRates) {
   const clients = await start('clients.mjs', { impl, ports: servers.map((s) => s.port), count: CLIENTS, rooms: ROOMS });
+  try {
+    return await steps(label, servers, clients, stepRates);
+  } finally {
+    await clients.ask('close').catch(() => clients.stop());
+  }
+}
+
+async function steps(label, servers, clients, stepRates) {
   await new Promise((resolve) => setTimeout(resolve, 1000)); // joins and broker subscriptions settle
-  await Promise.all(servers.map((server) => server.ask('rate', { perSecond: steps[0] / servers.length, seconds: 1, rooms: ROOMS }))); // warm-up
+  await Promise.all(servers.map((server) => server.ask('rate', { perSecond: stepRates[0] / servers.length, seconds: 1, rooms: ROOMS }))); // warm-up
   const rows = [];
-  for (const rate of steps) {
+  for (const rate of stepRates) {
     await clients.ask('start');
     const replies = await Promise.all(servers.map((server) => server.ask('rate', { perSecond: rate / servers.length, seconds: SECONDS, rooms: ROOMS })));
     await new Promise((resolve) => setTimeout(resolve, 300)); // in-flight deliveries land
@@ -74,12 +92,23 @@ async function measure(label, impl, servers, steps) {
     console.log(JSON.stringify(row));
     rows.push(row);
   }
-  await clients.ask('close');
   return rows;
 }
 
 async function closeAll(servers) {
-  await Promise.all(servers.map((server) => server.ask('close')));
+  await Promise.all(servers.map((server) => server.ask('close').catch(() => server.stop())));
+}
+
+/** Run one setup; a crash of any of its processes ends it with a row that says so. */
+async function run(label, impl, servers, steps) {
+  try {
+    return await measure(label, impl, servers, steps);
+  } catch (error) {
+    console.log(`${label}: ${error.message}`);
+    return [{ label, failed: error.message }];
+  } finally {
+    await closeAll(servers);
+  }
 }
 
 const redis = await startRedis();
@@ -87,15 +116,10 @@ const results = [];
 try {
   for (const impl of ['sockwire', 'socketio']) {
     const servers = await Promise.all([0, 1, 2].map(() => start('server.mjs', { impl, url: redis.url })));
-    results.push(...(await measure(impl === 'sockwire' ? 'sockwire + RedisPubSub' : 'socket.io + redis-adapter', impl, servers, STEPS)));
-    await closeAll(servers);
+    results.push(...(await run(impl === 'sockwire' ? 'sockwire + RedisPubSub' : 'socket.io + redis-adapter', impl, servers, STEPS)));
   }
-  const single = await start('server.mjs', { impl: 'local' });
-  results.push(...(await measure('sockwire, one process', 'sockwire', [single], CLUSTER_STEPS)));
-  await closeAll([single]);
-  const primary = await start('cluster-primary.mjs', { workers: 2 });
-  results.push(...(await measure('sockwire + ClusterPubSub, 2 workers', 'sockwire', [primary], CLUSTER_STEPS)));
-  await closeAll([primary]);
+  results.push(...(await run('sockwire, one process', 'sockwire', [await start('server.mjs', { impl: 'local' })], CLUSTER_STEPS)));
+  results.push(...(await run('sockwire + ClusterPubSub, 2 workers', 'sockwire', [await start('cluster-primary.mjs', { workers: 2 })], CLUSTER_STEPS)));
 } finally {
   await redis.stop();
 }
@@ -106,5 +130,9 @@ writeFileSync(join(here, 'out', 'pubsub.json'), `${JSON.stringify(summary, null,
 console.log('\n| setup | publishes/s | deliveries/s | delivered | p50 ms | p99 ms | server CPU % | client CPU % |');
 console.log('|---|---:|---:|---:|---:|---:|---|---:|');
 for (const r of results) {
+  if (r.failed !== undefined) {
+    console.log(`| ${r.label} | ${r.failed} | | | | | | |`);
+    continue;
+  }
   console.log(`| ${r.label} | ${r.publishesPerSecond} | ${r.deliveriesPerSecond} | ${(r.deliveredShare * 100).toFixed(1)} % | ${r.p50ms} | ${r.p99ms} | ${r.serverCpu.join(' / ')} | ${r.clientCpu} |`);
 }

@@ -74,7 +74,10 @@ function runStep({ perSecond, seconds, rooms }) {
 }
 
 process.on('message', async (message) => {
-  if (message?.cmd === 'rate') process.send({ id: message.id, ...(await runStep(message)) });
+  if (message?.cmd === 'rate') {
+    const result = await runStep(message);
+    if (process.connected) process.send({ id: message.id, ...result });
+  }
   if (message?.cmd === 'close') {
     await close();
     process.send({ id: message.id });

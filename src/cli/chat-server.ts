@@ -16,6 +16,10 @@
  */
 import type { WebSocket } from '../api/websocket';
 import type { WebSocketServer } from '../api/websocket-server';
+import type { ChatPresence } from './chat-presence';
+
+/** With `sockwire serve --redis`: the topic every joined member subscribes to, so lines reach every process. */
+const CHAT_TOPIC = 'chat';
 
 /** Limits of the chat room. */
 export interface ChatOptions {
@@ -56,6 +60,7 @@ export const CHAT_MAX_PAYLOAD = 16 * 1024;
 /** Per-connection state. */
 interface Member {
   nick: string | undefined;
+  joinedAt: number;
   tokens: number;
   refilledAt: number;
   alive: boolean;
@@ -104,6 +109,8 @@ export class ChatRoom {
   private readonly history: ChatMessage[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  private server: WebSocketServer | undefined;
+  private presence: ChatPresence | undefined;
 
   /** `now` is injectable so rate limits can be tested without waiting. */
   constructor(options: ChatOptions = {}, now: () => number = Date.now) {
@@ -111,8 +118,13 @@ export class ChatRoom {
     this.now = now;
   }
 
-  /** Handle every connection `server` accepts, and start the heartbeat. */
-  attach(server: WebSocketServer): void {
+  /**
+   * Handle every connection `server` accepts, and start the heartbeat. With `presence` (a server with a `pubsub`
+   * adapter), chat lines go to every process through the broker and the online list covers every process.
+   */
+  attach(server: WebSocketServer, presence?: ChatPresence): void {
+    this.server = server;
+    this.presence = presence;
     server.on('connection', (ws: WebSocket) => this.handleConnection(ws));
     if (this.options.heartbeatMs > 0 && this.heartbeat === undefined) {
       this.heartbeat = setInterval(() => this.checkAlive(), this.options.heartbeatMs);
@@ -126,8 +138,9 @@ export class ChatRoom {
     this.heartbeat = undefined;
   }
 
-  /** Nicknames of everyone who joined, in joining order. */
+  /** Nicknames of everyone who joined (on every process with presence), in joining order. */
   get online(): string[] {
+    if (this.presence !== undefined) return this.presence.users();
     const nicks: string[] = [];
     for (const member of this.members.values()) if (member.nick !== undefined) nicks.push(member.nick);
     return nicks;
@@ -135,7 +148,7 @@ export class ChatRoom {
 
   /** Take over one connection. */
   handleConnection(ws: WebSocket): void {
-    const member: Member = { nick: undefined, tokens: this.options.burst, refilledAt: this.now(), alive: true };
+    const member: Member = { nick: undefined, joinedAt: 0, tokens: this.options.burst, refilledAt: this.now(), alive: true };
     this.members.set(ws, member);
     ws.on('pong', () => {
       member.alive = true;
@@ -178,9 +191,26 @@ export class ChatRoom {
       return this.sendTo(ws, { type: 'error', error: `nickname too long (max ${this.options.maxNickLength} characters)` });
     }
     member.nick = this.uniqueNick(nick);
+    member.joinedAt = this.now();
+    if (this.presence !== undefined) {
+      ws.subscribe(CHAT_TOPIC);
+      this.presence.update(this.localUsers());
+    }
     this.sendTo(ws, { type: 'welcome', nick: member.nick, online: this.online, history: this.history });
     this.broadcast({ type: 'system', text: `${member.nick} joined` }, ws);
-    this.broadcast({ type: 'online', users: this.online });
+    if (this.presence === undefined) this.onlineChanged();
+  }
+
+  /** This process's members, for presence. */
+  private localUsers(): Array<{ nick: string; joinedAt: number }> {
+    const users: Array<{ nick: string; joinedAt: number }> = [];
+    for (const member of this.members.values()) if (member.nick !== undefined) users.push({ nick: member.nick, joinedAt: member.joinedAt });
+    return users;
+  }
+
+  /** Tell this process's members who is online (each process tells its own). */
+  onlineChanged(): void {
+    this.broadcastLocal({ type: 'online', users: this.online });
   }
 
   /** `nick`, or `nick (2)`, `nick (3)`… if someone online already uses it (case-insensitively). */
@@ -197,7 +227,8 @@ export class ChatRoom {
     this.members.delete(ws);
     if (member.nick === undefined) return;
     this.broadcast({ type: 'system', text: `${member.nick} left` });
-    this.broadcast({ type: 'online', users: this.online });
+    if (this.presence !== undefined) this.presence.update(this.localUsers());
+    else this.onlineChanged();
   }
 
   /** Token bucket: `burst` messages at once, refilled at `ratePerSecond`. */
@@ -227,8 +258,17 @@ export class ChatRoom {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(payload));
   }
 
-  /** Send to everyone who joined (except `skip`), serialising once. */
+  /** Send to everyone who joined (except `skip`), on every process with presence, serialising once. */
   private broadcast(payload: object, skip?: WebSocket): void {
+    if (this.presence !== undefined && this.server !== undefined) {
+      this.server.publish(CHAT_TOPIC, JSON.stringify(payload), skip === undefined ? {} : { except: skip });
+      return;
+    }
+    this.broadcastLocal(payload, skip);
+  }
+
+  /** Send to everyone who joined on this process (except `skip`), serialising once. */
+  private broadcastLocal(payload: object, skip?: WebSocket): void {
     const text = JSON.stringify(payload);
     for (const [ws, member] of this.members) {
       if (ws !== skip && member.nick !== undefined && ws.readyState === ws.OPEN) ws.send(text);

@@ -9,6 +9,8 @@ import type { WebSocket } from '../api/websocket';
 import { CliError, EXIT_FAILURE, flagOption, numberOption, parseCommandLine, stringOption, type OptionTable } from './args';
 import type { CliIo } from './cli-io';
 import { ChatRoom, CHAT_MAX_PAYLOAD } from './chat-server';
+import { ChatPresence } from './chat-presence';
+import { RedisPubSub } from '../pubsub/redis-pubsub';
 import { createStaticHandler } from './static-files';
 import { DEFAULT_STATS_INTERVAL_S, startStatsReporter } from './serve-stats';
 
@@ -25,6 +27,8 @@ Options:
       --stats         print a one-line summary of wss.stats() every few seconds
                       (redrawn in place on a terminal, one line each otherwise)
       --stats-interval <s>  seconds between summaries (default 2)
+      --redis <url>   run the chat over a Redis broker (redis://host:port): several
+                      processes share one room and one online list (needs: npm install redis)
   -h, --help          show this help
 
 The chat WebSocket endpoint is ws://<host>:<port>/chat. Stop with Ctrl+C.
@@ -37,6 +41,7 @@ const OPTIONS: OptionTable = {
   compress: { type: 'boolean' },
   stats: { type: 'boolean' },
   'stats-interval': { type: 'string' },
+  redis: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 };
 
@@ -62,6 +67,8 @@ export interface ServeSettings {
   host: string;
   echo: boolean;
   compress: boolean;
+  /** Chat over this Redis broker (`--redis`). */
+  redis?: string;
   demoDir?: string;
 }
 
@@ -86,17 +93,31 @@ export function startServer(settings: ServeSettings): Promise<RunningServer> {
     options.path = '/chat';
     options.maxPayload = CHAT_MAX_PAYLOAD;
   }
+  let pubsub: RedisPubSub | undefined;
+  let presence: ChatPresence | undefined;
+  if (settings.redis !== undefined) {
+    if (settings.echo) return Promise.reject(new CliError('sockwire serve: --redis works with the chat, not with --echo', EXIT_FAILURE));
+    pubsub = new RedisPubSub({ url: settings.redis });
+    options.pubsub = pubsub;
+  }
   const wss = new WebSocketServer(options);
   if (settings.echo) wss.on('connection', echo);
   else {
-    room = new ChatRoom();
-    room.attach(wss);
+    const chat = new ChatRoom();
+    if (settings.redis !== undefined) presence = new ChatPresence(new RedisPubSub({ url: settings.redis }), () => chat.onlineChanged());
+    chat.attach(wss, presence);
+    room = chat;
   }
+  const release = async (): Promise<void> => {
+    await presence?.stop();
+    await pubsub?.close();
+  };
   // The WebSocketServer re-emits the HTTP server's errors; listen there so none goes unhandled.
   wss.on('error', () => undefined);
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       room?.stop();
+      void release();
       const why = error.code === 'EADDRINUSE' ? 'address already in use' : error.message;
       reject(new CliError(`sockwire serve: cannot listen on ${hostPort(settings.host, settings.port)}: ${why}`, EXIT_FAILURE));
     };
@@ -105,7 +126,7 @@ export function startServer(settings: ServeSettings): Promise<RunningServer> {
       http.removeListener('error', onError);
       const address = http.address();
       const port = typeof address === 'object' && address !== null ? address.port : settings.port;
-      const stop = (): Promise<void> => stopServer(http, wss, room);
+      const stop = (): Promise<void> => stopServer(http, wss, room).then(release);
       resolve({ http, wss, url: `http://${hostPort(settings.host, port)}/`, stop });
     });
   });
@@ -148,10 +169,12 @@ export async function runServe(args: string[], io: CliIo): Promise<number> {
     port: numberOption('serve', values, 'port', 8080, { min: 0, max: 65535, integer: true }),
     host: stringOption(values, 'host') ?? '127.0.0.1',
     echo: flagOption(values, 'echo'),
-    compress: flagOption(values, 'compress')
+    compress: flagOption(values, 'compress'),
+    redis: stringOption(values, 'redis')
   };
   const statsInterval = numberOption('serve', values, 'stats-interval', DEFAULT_STATS_INTERVAL_S, { min: 0.1, max: 3600, integer: false });
   const server = await startServer(settings);
+  server.wss.on('pubsubError', (error) => io.stderr.write(`sockwire serve: ${error.message}\n`));
   const wsUrl = server.url.replace(/^http/, 'ws');
   if (settings.echo) io.stdout.write(`sockwire serve: echo server at ${wsUrl} (any path)\n`);
   else io.stdout.write(`sockwire serve: chat demo at ${server.url} (WebSocket endpoint ${wsUrl}chat)\n`);
