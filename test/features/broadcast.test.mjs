@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, inflateRawSync } from 'node:zlib';
-import { startServer, openClient, onceEvent, rawUpgrade, parseFrames, withTimeout, WebSocket } from './helpers.mjs';
+import { startServer, openClient, onceEvent, rawUpgrade, rawFrames, withTimeout, WebSocket } from './helpers.mjs';
 
 const T = { timeout: 10000 };
 
@@ -34,31 +34,6 @@ function nextMessages(client, count) {
       client.on('message', onMessage);
     }),
     'messages',
-  );
-}
-
-/** Read raw frames from a paused raw socket until `count` frames arrived. */
-function rawFrames(socket, initial, count) {
-  return withTimeout(
-    new Promise((resolve) => {
-      let buffer = initial;
-      const check = () => {
-        const { frames } = parseFrames(buffer);
-        if (frames.length >= count) {
-          socket.off('data', onData);
-          socket.pause();
-          resolve(frames);
-        }
-      };
-      const onData = (chunk) => {
-        buffer = Buffer.concat([buffer, chunk]);
-        check();
-      };
-      socket.on('data', onData);
-      socket.resume();
-      check();
-    }),
-    'raw frames',
   );
 }
 

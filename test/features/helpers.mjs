@@ -129,3 +129,28 @@ export async function httpUpgrade(port, headers = {}) {
     'http upgrade',
   );
 }
+
+/** Read raw frames from a paused raw socket until `count` frames arrived. */
+export function rawFrames(socket, initial, count) {
+  return withTimeout(
+    new Promise((resolve) => {
+      let buffer = initial;
+      const check = () => {
+        const { frames } = parseFrames(buffer);
+        if (frames.length >= count) {
+          socket.off('data', onData);
+          socket.pause();
+          resolve(frames);
+        }
+      };
+      const onData = (chunk) => {
+        buffer = Buffer.concat([buffer, chunk]);
+        check();
+      };
+      socket.on('data', onData);
+      socket.resume();
+      check();
+    }),
+    'raw frames',
+  );
+}

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import cluster from 'node:cluster';
 import { createRequire } from 'node:module';
-import { checkOracle, connectClients, expectedTotal, forkWorker, shutdownAll, waitForDeliveries } from './helpers/server-nodes.mjs';
+import { connectClients, forkWorker, oracleRound, shutdownAll } from './helpers/server-nodes.mjs';
 
 const { ClusterPubSub } = createRequire(import.meta.url)('../../dist/cjs/index.js');
 const TOPICS = 24;
@@ -13,22 +13,9 @@ const ORIGINS = [0, 1, 2];
 const DEFLATE = ['takeover', 'shared', 'off'];
 
 /** One oracle round on topics firstTopic.. (fresh topics each round, so numbering starts at 1 everywhere). */
-async function oracleRound(t, nodes, perServerMessages, firstTopic, label) {
+async function freshRound(t, nodes, perServer, firstTopic, label) {
   const clients = await connectClients(nodes, { perServer: 4, topicCount: TOPICS, firstTopic });
-  const topics = Array.from({ length: TOPICS }, (_, i) => firstTopic + i);
-  const started = Date.now();
-  await Promise.all(nodes.map((node) => node.command('publish', { topics, count: perServerMessages })));
-  const published = {};
-  for (const node of nodes) published[node.index] = (await node.command('report')).counts;
-  await waitForDeliveries(clients, (client) => expectedTotal(client, published, ORIGINS));
-  const elapsed = Date.now() - started;
-  checkOracle(clients, published, { origins: ORIGINS });
-  for (const node of nodes) {
-    const report = await node.command('report');
-    assert.deepEqual(report.gaps, []);
-    assert.deepEqual(report.errors, []);
-  }
-  t.diagnostic(`${label}: ${nodes.length * perServerMessages} messages, ${clients.reduce((sum, client) => sum + client.total, 0)} deliveries in ${elapsed} ms`);
+  await oracleRound(t, nodes, clients, { topics: Array.from({ length: TOPICS }, (_, i) => firstTopic + i), perServer, label });
   return clients;
 }
 
@@ -37,7 +24,7 @@ test('ClusterPubSub: 3 workers, the oracle, then a worker killed and restarted',
   const relay = ClusterPubSub.setupPrimary();
   assert.equal(ClusterPubSub.setupPrimary(), relay, 'set up once');
   let nodes = await Promise.all(ORIGINS.map((index) => forkWorker(index, { deflate: DEFLATE[index] })));
-  const firstClients = await oracleRound(t, nodes, 3400, 0, 'three workers');
+  const firstClients = await freshRound(t, nodes, 3400, 0, 'three workers');
 
   const victim = nodes[2];
   const closes = firstClients.filter((client) => client.node === victim).map((client) => new Promise((resolve) => client.ws.once('close', resolve)));
@@ -48,7 +35,7 @@ test('ClusterPubSub: 3 workers, the oracle, then a worker killed and restarted',
   const replacement = await forkWorker(2, { deflate: DEFLATE[2] });
   assert.notEqual(replacement.nodeId, victim.nodeId);
   nodes = [nodes[0], nodes[1], replacement];
-  const clients = await oracleRound(t, nodes, 1000, TOPICS, 'after the restart');
+  const clients = await freshRound(t, nodes, 1000, TOPICS, 'after the restart');
   assert.equal(relay.dropped, 0);
 
   for (const result of await shutdownAll(nodes, clients)) {

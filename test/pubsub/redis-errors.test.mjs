@@ -20,12 +20,13 @@ async function serverWithClient(t, pubsub) {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', pubsub });
   const errors = [];
   wss.on('pubsubError', (error) => errors.push(error));
+  const ready = new Promise((resolve) => wss.once('pubsubReady', resolve));
   wss.on('connection', (ws) => ws.subscribe('room'));
   await onceEvent(wss, 'listening');
   const accepted = onceEvent(wss, 'connection');
   const ws = await openClient(t, wss);
   await accepted;
-  return { wss, ws, errors };
+  return { wss, ws, errors, ready };
 }
 
 async function errorsReported(errors) {
@@ -74,7 +75,7 @@ describe('RedisPubSub errors', { skip: REDIS_SKIP, timeout: 30000 }, () => {
 
     // The right password works.
     const good = await serverWithClient(t, new RedisPubSub({ url: `redis://:s3cret@127.0.0.1:${redis.port}` }));
-    await withTimeout(new Promise((resolve) => good.wss.once('pubsubReady', resolve)), 'pubsubReady', 5000);
+    await withTimeout(good.ready, 'pubsubReady', 5000);
     assert.deepEqual(good.errors, []);
     good.ws.terminate();
     await good.wss.shutdown({ timeout: 500 });

@@ -5,7 +5,7 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDIS_SKIP, startRedis } from './helpers/redis-server.mjs';
-import { checkOracle, connectClients, expectedTotal, forkNode, shutdownAll, waitForDeliveries } from './helpers/server-nodes.mjs';
+import { connectClients, forkNode, oracleRound, shutdownAll } from './helpers/server-nodes.mjs';
 import { startRedisCluster } from './helpers/redis-cluster.mjs';
 
 const TOPICS = 24;
@@ -17,22 +17,7 @@ async function runOracle(t, config, checkChannels) {
   const nodes = await Promise.all(ORIGINS.map((index) => forkNode(index, { ...config, deflate: DEFLATE[index] })));
   const clients = await connectClients(nodes, { perServer: 4, topicCount: TOPICS });
   checkChannels(nodes);
-  const topics = Array.from({ length: TOPICS }, (_, i) => i);
-  const started = Date.now();
-  await Promise.all(nodes.map((node) => node.command('publish', { topics, count: PER_SERVER })));
-  const published = {};
-  for (const node of nodes) published[node.index] = (await node.command('report')).counts;
-  await waitForDeliveries(clients, (client) => expectedTotal(client, published, ORIGINS));
-  const elapsed = Date.now() - started;
-  checkOracle(clients, published, { origins: ORIGINS });
-  const reports = await Promise.all(nodes.map((node) => node.command('report')));
-  for (const report of reports) {
-    assert.deepEqual(report.gaps, []);
-    assert.deepEqual(report.errors, []);
-    assert.equal(report.counters.duplicates, 0);
-  }
-  const deliveries = clients.reduce((sum, client) => sum + client.total, 0);
-  t.diagnostic(`${ORIGINS.length * PER_SERVER} messages, ${deliveries} client deliveries in ${elapsed} ms`);
+  await oracleRound(t, nodes, clients, { topics: Array.from({ length: TOPICS }, (_, i) => i), perServer: PER_SERVER, label: 'three processes' });
   for (const result of await shutdownAll(nodes, clients)) {
     assert.deepEqual(result.exit, { code: 0, signal: null });
     assert.deepEqual(result.resources, [], `server ${result.index} left nothing open`);

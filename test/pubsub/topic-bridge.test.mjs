@@ -6,7 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { MemoryBus, MemoryPubSub } from './helpers/memory-pubsub.mjs';
-import { WebSocketServer, openClient, onceEvent, rawUpgrade, parseFrames, withTimeout } from '../features/helpers.mjs';
+import { WebSocketServer, openClient, onceEvent, rawUpgrade, rawFrames, withTimeout } from '../features/helpers.mjs';
 
 const T = { timeout: 15000 };
 
@@ -127,7 +127,7 @@ test('a receiving server frames (and deflates) each message once for all its sub
     zlib.deflateRawSync = original;
   });
   const text = 'across servers '.repeat(100);
-  const frames = raws.map(({ socket, rest }) => readFrames(socket, rest, 1));
+  const frames = raws.map(({ socket, rest }) => rawFrames(socket, rest, 1));
   a.publish('d', text);
   const got = await Promise.all(frames);
   await plain.count(1);
@@ -140,37 +140,13 @@ test('a receiving server frames (and deflates) each message once for all its sub
   assert.equal(zlib.inflateRawSync(Buffer.concat([got[0][0].payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString(), text);
   assert.deepEqual(plain.got, [[text, false]]);
   // compress: false crosses the broker too.
-  const next = raws.map(({ socket }) => readFrames(socket, Buffer.alloc(0), 1));
+  const next = raws.map(({ socket }) => rawFrames(socket, Buffer.alloc(0), 1));
   a.publish('d', text, { compress: false });
   for (const [frame] of await Promise.all(next)) {
     assert.equal(frame.rsv1, false);
     assert.equal(frame.payload.toString(), text);
   }
 });
-
-function readFrames(socket, initial, count) {
-  return withTimeout(
-    new Promise((resolve) => {
-      let buffer = initial;
-      const check = () => {
-        const { frames } = parseFrames(buffer);
-        if (frames.length >= count) {
-          socket.off('data', onData);
-          socket.pause();
-          resolve(frames);
-        }
-      };
-      const onData = (chunk) => {
-        buffer = Buffer.concat([buffer, chunk]);
-        check();
-      };
-      socket.on('data', onData);
-      socket.resume();
-      check();
-    }),
-    'frames'
-  );
-}
 
 test('bad envelopes are a pubsubError (WS_ERR_PUBSUB_ENVELOPE), never a throw; events need no listener', T, async (t) => {
   const bus = new MemoryBus();

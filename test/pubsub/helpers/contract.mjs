@@ -2,18 +2,10 @@
 // them with node:test; `make(count)` resolves with `count` functions, each making an adapter on one shared broker.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { withTimeout } from '../../helpers/server-helpers.mjs';
 
 const WAIT_MS = 8000;
-
-function within(promise, label, ms = WAIT_MS) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out: ${label}`)), ms);
-    })
-  ]).finally(() => clearTimeout(timer));
-}
+const within = (promise, label, ms = WAIT_MS) => withTimeout(promise, label, ms);
 
 /** Collect `message` events per topic; `next(topic, n)` waits for n of them. */
 function recorder(adapter) {

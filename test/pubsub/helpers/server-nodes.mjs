@@ -6,21 +6,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { parsePayload } from './oracle-payload.mjs';
+import { withTimeout } from '../../helpers/server-helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { WebSocket, ClusterPubSub } = require('../../../dist/cjs/index.js');
 const FIXTURE = fileURLToPath(new URL('../fixtures/pubsub-server.mjs', import.meta.url));
 const WAIT_MS = 20000;
-
-function within(promise, label, ms = WAIT_MS) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out: ${label}`)), ms);
-    })
-  ]).finally(() => clearTimeout(timer));
-}
+const within = (promise, label, ms = WAIT_MS) => withTimeout(promise, label, ms);
 
 /** Wrap a child process or cluster worker running the fixture. */
 function wrap(channel, pid, index) {
@@ -202,4 +194,27 @@ export async function shutdownAll(nodes, clients) {
     results.push({ index: node.index, resources, exit: await within(node.exited, `server ${node.index} exit`) });
   }
   return results;
+}
+
+/**
+ * One clean oracle round: every node publishes `perServer` messages round robin over `topics`; every client must
+ * receive exactly what it subscribed to, in order, with no gap, error or duplicate reported anywhere.
+ */
+export async function oracleRound(t, nodes, clients, { topics, perServer, label }) {
+  const origins = nodes.map((node) => node.index);
+  const started = Date.now();
+  await Promise.all(nodes.map((node) => node.command('publish', { topics, count: perServer })));
+  const published = {};
+  for (const node of nodes) published[node.index] = (await node.command('report')).counts;
+  await waitForDeliveries(clients, (client) => expectedTotal(client, published, origins));
+  const elapsed = Date.now() - started;
+  checkOracle(clients, published, { origins });
+  for (const node of nodes) {
+    const report = await node.command('report');
+    assert.deepEqual(report.gaps, []);
+    assert.deepEqual(report.errors, []);
+    assert.equal(report.counters.duplicates, 0);
+  }
+  const deliveries = clients.reduce((sum, client) => sum + client.total, 0);
+  t.diagnostic(`${label}: ${nodes.length * perServer} messages, ${deliveries} client deliveries in ${elapsed} ms`);
 }
