@@ -87,7 +87,8 @@ async function steps(label, servers, clients, stepRates) {
       p50ms: +seen.p50.toFixed(2),
       p99ms: +seen.p99.toFixed(2),
       serverCpu: replies.flatMap((r) => (Array.isArray(r.cpuMs) ? r.cpuMs : [r.cpuMs])).map((ms) => Math.round((ms / (wall * 1000)) * 100)),
-      clientCpu: Math.round((seen.cpuMs / (wall * 1000)) * 100)
+      clientCpu: Math.round((seen.cpuMs / (wall * 1000)) * 100),
+      unhandledRejections: replies.reduce((n, r) => n + (r.unhandled ?? 0), 0)
     };
     console.log(JSON.stringify(row));
     rows.push(row);

@@ -17,7 +17,11 @@ const now = () => performance.timeOrigin + performance.now();
 let publish;
 let close;
 const server = http.createServer();
+let unhandled = 0;
 if (config.impl === 'socketio') {
+  // Under load @socket.io/redis-adapter (8.3, with node-redis 6) can leave a command TimeoutError unhandled, which
+  // would end the process; count those instead, so that the run goes on and the table says so.
+  process.on('unhandledRejection', () => unhandled++);
   const { Server } = require('socket.io');
   const { createAdapter } = require('@socket.io/redis-adapter');
   const { createClient } = require('redis');
@@ -61,7 +65,7 @@ function runStep({ perSecond, seconds, rooms }) {
       if (elapsed >= seconds * 1000) {
         clearInterval(timer);
         const used = process.cpuUsage(cpu);
-        resolve({ sent, cpuMs: (used.user + used.system) / 1000, wallMs: now() - started });
+        resolve({ sent, cpuMs: (used.user + used.system) / 1000, wallMs: now() - started, unhandled });
         return;
       }
       const due = Math.floor((elapsed / 1000) * perSecond);

@@ -58,3 +58,12 @@ export function loadCreateClient(): CreateClient {
     throw new Error("RedisPubSub needs the 'redis' package (node-redis 5 or later): npm install redis", { cause: error });
   }
 }
+
+/** Run a client call that may throw synchronously (a closed client, say) as a promise that rejects instead. */
+export function call(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return run();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

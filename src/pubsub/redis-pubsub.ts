@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { PubSubAdapter } from './adapter';
 import { PendingQueue, resolveMaxPendingBytes } from './pending-queue';
 import { pubsubError } from './pubsub-errors';
-import { isClusterClient, loadCreateClient, ownedClientOptions, socketOptionsOf, type RedisClientLike } from './redis-client';
+import { call, isClusterClient, loadCreateClient, ownedClientOptions, socketOptionsOf, type RedisClientLike } from './redis-client';
 import { RedisConnection } from './redis-connection';
 import { RedisSubscriber } from './redis-subscriber';
 
@@ -141,7 +141,7 @@ export class RedisPubSub extends EventEmitter implements PubSubAdapter {
     const pending = this.pending;
     pending.inFlightBytes += bytes;
     const channel = this.channelPrefix + topic;
-    const sent = this.sharded ? client.sPublish(channel, envelope) : client.publish(channel, envelope);
+    const sent = call(() => (this.sharded ? client.sPublish(channel, envelope) : client.publish(channel, envelope)));
     sent.then(
       () => {
         pending.inFlightBytes -= bytes;

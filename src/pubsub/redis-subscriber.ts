@@ -4,7 +4,7 @@
  * command and only then reports ready, so subscriptions never depend on the library's automatic resubscription.
  * On a cluster client, which keeps one connection per shard itself, each topic is (s)subscribed on it.
  */
-import type { RedisBufferListener, RedisClientLike } from './redis-client';
+import { call, type RedisBufferListener, type RedisClientLike } from './redis-client';
 import { RedisConnection } from './redis-connection';
 import { pubsubError } from './pubsub-errors';
 
@@ -81,14 +81,15 @@ export class RedisSubscriber {
   /** Run one (un)subscribe command; a failure is reported (the connection's loss handling resubscribes). */
   private command(client: RedisClientLike, kind: 'subscribe' | 'unsubscribe', channels: string | string[]): Promise<void> {
     const sharded = this.options.sharded;
-    const run =
+    const run = call(() =>
       kind === 'subscribe'
         ? sharded
           ? client.sSubscribe(channels, this.listener, true)
           : client.subscribe(channels, this.listener, true)
         : sharded
           ? client.sUnsubscribe(channels, this.listener, true)
-          : client.unsubscribe(channels, this.listener, true);
+          : client.unsubscribe(channels, this.listener, true)
+    );
     return run.then(
       () => undefined,
       (error: unknown) => {
