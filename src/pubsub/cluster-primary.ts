@@ -8,10 +8,11 @@ import { IPC_TAG, isIpcMessage, type IpcMessage, type PublishMessage } from './c
 import { resolveMaxPendingBytes } from './pending-queue';
 
 /**
- * Per worker, what may wait in its IPC channel by default: 8 MiB. More than a server's own 1 MiB, since the primary
- * fans every server's bursts out to each worker at once.
+ * What may wait in one IPC channel by default (each worker's to the primary, the primary's to each worker): 8 MiB.
+ * More than RedisPubSub's 1 MiB: the channel is local and a busy primary reads in bursts, and it fans every
+ * worker's bursts out to every other worker at once.
  */
-const DEFAULT_RELAY_PENDING_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_IPC_PENDING_BYTES = 8 * 1024 * 1024;
 
 /** Options of `ClusterPubSub.setupPrimary()`. */
 export interface ClusterPrimaryOptions {
@@ -121,7 +122,7 @@ let relay: Relay | null = null;
  */
 export function setupClusterPrimary(options: ClusterPrimaryOptions = {}): ClusterPrimary {
   if (!cluster.isPrimary) throw new Error('ClusterPubSub.setupPrimary() must be called in the cluster primary');
-  const maxPendingBytes = resolveMaxPendingBytes(options.maxPendingBytes, DEFAULT_RELAY_PENDING_BYTES);
+  const maxPendingBytes = resolveMaxPendingBytes(options.maxPendingBytes, DEFAULT_IPC_PENDING_BYTES);
   if (relay !== null) return relay;
   cluster.setupPrimary({ serialization: 'advanced' });
   relay = new Relay(maxPendingBytes);

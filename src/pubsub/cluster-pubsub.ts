@@ -7,11 +7,11 @@ import { EventEmitter } from 'node:events';
 import type { PubSubAdapter } from './adapter';
 import { clusterLink, type LinkMember } from './cluster-link';
 import { resolveMaxPendingBytes } from './pending-queue';
-import { setupClusterPrimary, type ClusterPrimary, type ClusterPrimaryOptions } from './cluster-primary';
+import { DEFAULT_IPC_PENDING_BYTES, setupClusterPrimary, type ClusterPrimary, type ClusterPrimaryOptions } from './cluster-primary';
 
 /** Options of `new ClusterPubSub()`. */
 export interface ClusterPubSubOptions {
-  /** Bytes of envelopes that may wait in the IPC channel to the primary before more are dropped (default 1 MiB). */
+  /** Bytes of envelopes that may wait in the IPC channel to the primary before more are dropped (default 8 MiB). */
   maxPendingBytes?: number;
 }
 
@@ -29,7 +29,7 @@ export class ClusterPubSub extends EventEmitter implements PubSubAdapter, LinkMe
 
   constructor(options: ClusterPubSubOptions = {}) {
     super();
-    this.maxPendingBytes = resolveMaxPendingBytes(options.maxPendingBytes);
+    this.maxPendingBytes = resolveMaxPendingBytes(options.maxPendingBytes, DEFAULT_IPC_PENDING_BYTES);
     clusterLink().add(this);
   }
 
