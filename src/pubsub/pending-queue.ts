@@ -1,6 +1,8 @@
 /**
- * Envelopes waiting for the broker, in publish order, bounded in bytes: what is in flight and what waits together
- * never exceed the limit, so a dead or slow broker costs at most `maxPendingBytes` of memory.
+ * Envelopes waiting for the broker, in publish order, bounded in bytes: while the broker is down at most
+ * `maxPendingBytes` wait; while it is up, what was sent and not yet acknowledged is bounded too (at
+ * {@link IN_FLIGHT_FACTOR} times that, so a burst on a busy machine is not cut), so a dead or slow broker costs
+ * bounded memory either way.
  */
 
 /** Default of `maxPendingBytes` for a server's outgoing envelopes: 1 MiB (thousands of typical messages). */
@@ -12,6 +14,9 @@ export function resolveMaxPendingBytes(value: unknown, fallback = DEFAULT_MAX_PE
   if (typeof value !== 'number' || !(value >= 0)) throw new TypeError('The "maxPendingBytes" option must be a non-negative number of bytes');
   return value;
 }
+
+/** While the broker is up, bytes in flight may reach this many times `maxPendingBytes`. */
+export const IN_FLIGHT_FACTOR = 8;
 
 /** One waiting envelope. */
 export interface PendingEnvelope {
@@ -32,9 +37,14 @@ export class PendingQueue {
     return this.items.length;
   }
 
-  /** Whether `bytes` more fit under the limit. */
-  fits(bytes: number): boolean {
-    return this.waitingBytes + this.inFlightBytes + bytes <= this.maxBytes;
+  /** Whether `bytes` more may wait for the broker. */
+  fitsWaiting(bytes: number): boolean {
+    return this.waitingBytes + bytes <= this.maxBytes;
+  }
+
+  /** Whether `bytes` more may be sent before the broker acknowledged what is in flight. */
+  fitsInFlight(bytes: number): boolean {
+    return this.inFlightBytes + bytes <= this.maxBytes * IN_FLIGHT_FACTOR;
   }
 
   push(item: PendingEnvelope): void {

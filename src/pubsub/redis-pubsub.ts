@@ -28,7 +28,10 @@ export interface RedisPubSubOptions {
   sharded?: boolean | 'auto';
   /** Prefix of every channel name (default `'sockwire:'`). */
   channelPrefix?: string;
-  /** Bytes of envelopes that may wait (broker down) or be in flight; past it they are dropped and counted (1 MiB). */
+  /**
+   * Bytes of envelopes that may wait while the broker is down (1 MiB); past it they are dropped and counted. While
+   * it is up, 8 times this may be in flight (sent, not yet acknowledged).
+   */
   maxPendingBytes?: number;
 }
 
@@ -121,13 +124,12 @@ export class RedisPubSub extends EventEmitter implements PubSubAdapter {
   publish(topic: string, envelope: Buffer): void {
     if (this.closed) return;
     const pending = this.pending;
-    if (!pending.fits(envelope.length)) {
-      this.emit('drop', topic, 1);
-      return;
-    }
     const client = this.readyPublisher();
-    if (client !== null && pending.length === 0) this.send(client, topic, envelope);
-    else pending.push({ topic, envelope });
+    if (client !== null && pending.length === 0) {
+      if (pending.fitsInFlight(envelope.length)) this.send(client, topic, envelope);
+      else this.emit('drop', topic, 1);
+    } else if (pending.fitsWaiting(envelope.length)) pending.push({ topic, envelope });
+    else this.emit('drop', topic, 1);
   }
 
   private readyPublisher(): RedisClientLike | null {

@@ -1,11 +1,13 @@
 // ClusterPubSub between 3 node:cluster workers (this test process is the primary and relays): the same oracle as
 // the Redis tests (10,200 messages on 24 topics, text and binary, with and without deflate, exactly once, in order,
 // no gap), then a worker SIGKILLed and a new one forked in its place, with the oracle again over all three.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import cluster from 'node:cluster';
 import { createRequire } from 'node:module';
-import { connectClients, forkWorker, oracleRound, shutdownAll } from './helpers/server-nodes.mjs';
+import { connectClients, forkWorker, killAll, oracleRound, shutdownAll } from './helpers/server-nodes.mjs';
+
+after(killAll);
 
 const { ClusterPubSub } = createRequire(import.meta.url)('../../dist/cjs/index.js');
 const TOPICS = 24;

@@ -5,7 +5,7 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDIS_SKIP, startRedis } from './helpers/redis-server.mjs';
-import { connectClients, forkNode, oracleRound, shutdownAll } from './helpers/server-nodes.mjs';
+import { connectClients, forkNode, killAll, oracleRound, shutdownAll } from './helpers/server-nodes.mjs';
 import { startRedisCluster } from './helpers/redis-cluster.mjs';
 
 const TOPICS = 24;
@@ -25,6 +25,7 @@ async function runOracle(t, config, checkChannels) {
 }
 
 describe('RedisPubSub across 3 processes', { skip: REDIS_SKIP, timeout: 90000 }, () => {
+  after(killAll);
   test('one redis-server: exactly once, in order, text and binary, with and without deflate', async (t) => {
     const redis = await startRedis();
     after(() => redis.stop());

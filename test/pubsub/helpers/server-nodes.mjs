@@ -14,6 +14,13 @@ const FIXTURE = fileURLToPath(new URL('../fixtures/pubsub-server.mjs', import.me
 const WAIT_MS = 20000;
 const within = (promise, label, ms = WAIT_MS) => withTimeout(promise, label, ms);
 
+const running = new Set();
+
+/** SIGKILL every server process still running (an `after` hook: a failed test must not leave any behind). */
+export async function killAll() {
+  await Promise.all([...running].map((node) => node.kill()));
+}
+
 /** Wrap a child process or cluster worker running the fixture. */
 function wrap(channel, pid, index) {
   let nextId = 1;
@@ -33,10 +40,12 @@ function wrap(channel, pid, index) {
       );
     },
     kill() {
-      process.kill(pid, 'SIGKILL');
+      if (running.has(node)) process.kill(pid, 'SIGKILL');
       return node.exited;
     }
   };
+  running.add(node);
+  node.exited.then(() => running.delete(node));
   const up = new Promise((resolve) => {
     channel.on('message', (message) => {
       if (message?.up) resolve(message);
