@@ -113,6 +113,7 @@ async function run(label, impl, servers, steps) {
 }
 
 const redis = await startRedis();
+process.once('SIGINT', () => redis.stop().then(() => process.exit(130)));
 const results = [];
 try {
   for (const impl of ['sockwire', 'socketio']) {

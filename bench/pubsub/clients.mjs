@@ -46,6 +46,8 @@ function percentile(sorted, p) {
 }
 
 let cpu = process.cpuUsage();
+// The bench parent died: never outlive it.
+process.on('disconnect', () => process.exit(1));
 process.on('message', (message) => {
   if (message?.cmd === 'start') {
     received = 0;

@@ -30,6 +30,8 @@ function ask(worker, message) {
   });
 }
 
+// The bench parent died: never outlive it.
+process.on('disconnect', () => process.exit(1));
 process.on('message', async (message) => {
   if (message?.cmd === 'rate') {
     // The parent's rate is the total: each worker publishes its share.

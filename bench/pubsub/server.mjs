@@ -77,6 +77,8 @@ function runStep({ perSecond, seconds, rooms }) {
   });
 }
 
+// The bench parent died: never outlive it.
+process.on('disconnect', () => process.exit(1));
 process.on('message', async (message) => {
   if (message?.cmd === 'rate') {
     const result = await runStep(message);
