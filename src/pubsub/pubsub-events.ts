@@ -1,9 +1,12 @@
 /**
  * The one place where cross-process pub/sub counts what happens and tells the server: every `'pubsubError'`,
- * `'pubsubGap'` and `'pubsubReady'` goes through {@link PubSubReporter}, next to the counter it bumps. Emitting on
- * the server never throws (these are not `'error'` events), so a broker failure can never crash the app.
+ * `'pubsubGap'` and `'pubsubReady'` goes through {@link PubSubReporter}, next to the counter it bumps, and so does
+ * what `wss.stats().pubsub` and the `sockwire:pubsub:*` diagnostics channels show (`features/pubsub-stats`).
+ * Emitting on the server never throws (these are not `'error'` events), so a broker failure can never crash the app.
  */
 import type { EventEmitter } from 'node:events';
+import type { ServerHub } from '../features/server-hub';
+import { notePubSubDelivered, notePubSubGap, notePubSubPublished, notePubSubState } from '../features/pubsub-stats';
 
 /** Server event: the broker failed (unreachable, authentication refused, connection lost); never thrown. */
 export const PUBSUB_ERROR_EVENT = 'pubsubError';
@@ -42,28 +45,43 @@ export interface PubSubCounters {
 export class PubSubReporter {
   readonly counters: PubSubCounters = { published: 0, delivered: 0, missed: 0, duplicates: 0, dropped: 0, errors: 0 };
 
-  constructor(private readonly server: EventEmitter) {}
+  constructor(
+    private readonly server: EventEmitter,
+    private readonly hub: ServerHub
+  ) {
+    notePubSubState(hub, 'connecting');
+  }
 
   error(error: Error): void {
     this.counters.errors++;
+    notePubSubState(this.hub, 'error', error);
     this.server.emit(PUBSUB_ERROR_EVENT, error);
   }
 
-  gap(gap: PubSubGap): void {
+  /** `sequence` is the number that arrived, `gap.missed` more were due before it. */
+  gap(gap: PubSubGap, sequence: number): void {
     this.counters.missed += gap.missed;
+    notePubSubGap(this.hub, { topic: gap.topic, origin: gap.node, expected: sequence - gap.missed, received: sequence });
     this.server.emit(PUBSUB_GAP_EVENT, gap);
   }
 
   ready(): void {
+    notePubSubState(this.hub, 'ready');
     this.server.emit(PUBSUB_READY_EVENT);
+  }
+
+  closed(): void {
+    notePubSubState(this.hub, 'closed');
   }
 
   published(): void {
     this.counters.published++;
+    notePubSubPublished(this.hub);
   }
 
   delivered(): void {
     this.counters.delivered++;
+    notePubSubDelivered(this.hub);
   }
 
   duplicate(): void {

@@ -47,7 +47,7 @@ export class TopicBridge implements TopicWatcher {
     private readonly hub: ServerHub,
     server: EventEmitter
   ) {
-    this.reporter = new PubSubReporter(server);
+    this.reporter = new PubSubReporter(server, hub);
     adapter.on('message', this.onMessage);
     adapter.on('ready', this.onReady);
     adapter.on('error', this.onError);
@@ -109,7 +109,7 @@ export class TopicBridge implements TopicWatcher {
       this.reporter.duplicate();
       return;
     }
-    if (missed > 0) this.reporter.gap({ topic, node: formatNodeId(envelope.origin), missed });
+    if (missed > 0) this.reporter.gap({ topic, node: formatNodeId(envelope.origin), missed }, envelope.sequence);
     const subscribers = this.hub.topics.get(topic);
     if (subscribers === undefined) return; // lingering: nobody to deliver to
     const message = prepareMessage(envelope.payload, envelope, this.hub.zlibOptions);
@@ -133,6 +133,7 @@ export class TopicBridge implements TopicWatcher {
     this.closing = adapter.close().then(
       () => {
         adapter.off('error', this.onError);
+        this.reporter.closed();
       },
       (error: unknown) => {
         adapter.off('error', this.onError);

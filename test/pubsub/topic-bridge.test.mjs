@@ -5,6 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
+import diagnostics from 'node:diagnostics_channel';
 import { MemoryBus, MemoryPubSub } from './helpers/memory-pubsub.mjs';
 import { WebSocketServer, openClient, onceEvent, rawUpgrade, rawFrames, withTimeout } from '../features/helpers.mjs';
 
@@ -71,6 +72,10 @@ test('a lost message is a pubsubGap with the origin and the exact count; duplica
   };
   const gaps = [];
   b.on('pubsubGap', (gap) => gaps.push(gap));
+  const published = [];
+  const onChannel = (message) => published.push(message);
+  diagnostics.subscribe('sockwire:pubsub:gap', onChannel);
+  t.after(() => diagnostics.unsubscribe('sockwire:pubsub:gap', onChannel));
   for (let i = 1; i <= 10; i++) a.publish('g', `m${i}`);
   await onB.count(7);
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -80,6 +85,16 @@ test('a lost message is a pubsubGap with the origin and the exact count; duplica
     { topic: 'g', node: a.nodeId, missed: 1 }
   ]);
   assert.deepEqual({ ...b._pubsub.reporter.counters }, { published: 0, delivered: 7, missed: 3, duplicates: 1, dropped: 0, errors: 0 });
+  // The same events in wss.stats() and on the sockwire:pubsub:gap channel (issue 17's observability).
+  assert.deepEqual(b.stats().pubsub, { published: 0, delivered: 7, gaps: 2, state: 'ready' });
+  assert.equal(a.stats().pubsub.published, 10);
+  assert.deepEqual(
+    published.map(({ server, ...gap }) => [server === b, gap]),
+    [
+      [true, { topic: 'g', origin: a.nodeId, expected: 3, received: 5 }],
+      [true, { topic: 'g', origin: a.nodeId, expected: 7, received: 8 }]
+    ]
+  );
 });
 
 test('channels are joined on the first local subscriber and left after the linger when the last one goes', T, async (t) => {
@@ -184,6 +199,7 @@ test('shutdown() closes the adapter and clears the linger timers', T, async (t) 
   const result = await wss.shutdown({ timeout: 1000 });
   assert.deepEqual(result, { total: 1, closed: 1, terminated: 0 });
   assert.equal(closed, 1);
+  assert.equal(wss.stats().pubsub.state, 'closed');
   assert.equal(pubsub.listenerCount('message') + pubsub.listenerCount('error') + pubsub.listenerCount('ready'), 0);
   assert.ok(process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length <= before);
   assert.equal(wss.publish('s', 'after').written, 0);
