@@ -40,7 +40,7 @@ async function flood(peer, unit, copies) {
   }
 }
 
-test('row 9: 1,000,000 empty continuation frames hit maxFragments (default 16384) with 1008; a neighbour is served meanwhile', { timeout: 30000 }, async () => {
+test('row 9: 1,000,000 empty continuation frames hit the default maxFragments (ws 16384, sockwire 262144) with 1008; a neighbour is served meanwhile', { timeout: 30000 }, async () => {
   for (const lib of [sockwire, ws]) {
     const server = await startServer(lib, {}, echoing);
     try {
