@@ -144,7 +144,7 @@ export function walkFrames(bytes) {
  * ws only once the final frame is complete (SPEC.md §10, README: differences).
  */
 export function hasEarlyUtf8Failure(bytes) {
-  const { frames, partial } = parseFrames(bytes);
+  const { frames, partial } = parseFrames(bytes, { partial: true });
   let decoder = null;
   const rejects = (payload) => {
     try {
