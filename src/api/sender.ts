@@ -1,6 +1,6 @@
 /** ws's `Sender`: frames and writes messages and control frames to a socket; `Sender.frame()` encodes one frame. */
 import type { Duplex } from 'node:stream';
-import { encodeFrameParts } from '../core/frame';
+import { encodeFrameParts, type FrameOptions } from '../core/frame';
 import { FrameSender, type ExtensionMap } from '../io/sender';
 
 /** `Sender.frame()` options (ws's). */
@@ -25,18 +25,7 @@ export class Sender extends FrameSender {
    * when a read-only payload had to be copied for masking.
    */
   static frame(data: Buffer | string, options: FrameOptionsInput): Buffer[] {
-    // Options are read as ws reads them (truthiness; `mask` first, so a null `options` fails the same way).
-    const mask = Boolean(options.mask);
-    const fromString = typeof data === 'string';
-    return encodeFrameParts(fromString ? Buffer.from(data) : data, {
-      opcode: options.opcode,
-      fin: Boolean(options.fin),
-      rsv1: Boolean(options.rsv1),
-      mask,
-      // A string is converted to a fresh Buffer here, which may be masked in place.
-      readOnly: !fromString && Boolean(options.readOnly),
-      maskBuffer: options.maskBuffer,
-      generateMask: options.generateMask
-    });
+    if (typeof data === 'string') return encodeFrameParts(Buffer.from(data), options as FrameOptions, true);
+    return encodeFrameParts(data, options as FrameOptions);
   }
 }
