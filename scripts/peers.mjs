@@ -37,7 +37,12 @@ function installWithApt(names) {
 let missing = missingPeers();
 const canInstall = process.getuid?.() === 0 && findProgram('apt-get') !== undefined && process.env.SOCKWIRE_NO_INSTALL !== '1';
 if (missing.length > 0 && canInstall) {
-  installWithApt(missing);
+  try {
+    installWithApt(missing);
+  } catch (error) {
+    // No network or no package: say so and go on; the lines below name what is still missing (fatal under CI).
+    console.error(`could not install test peers: ${error.message}`);
+  }
   missing = missingPeers();
 }
 for (const name of missing) console.error(missingPeerMessage(name));

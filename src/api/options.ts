@@ -69,8 +69,12 @@ export interface VerifyClientInfo {
 export const LIMIT_DEFAULTS = {
   /** 100 MiB: ws's default; bigger messages are refused with 1009 before being buffered. */
   maxPayload: 100 * 1024 * 1024,
-  /** ws 8.23's server default: enough for any real fragmentation, bounds per-message bookkeeping. */
-  maxFragments: 16 * 1024,
+  /**
+   * Frames one message may have. Not ws's 16384: a partial message is bounded by its bytes (small frames are
+   * packed), so the count only has to end an endless message; 2^18 lets 4 MiB arrive in 16-byte fragments
+   * (Autobahn 9.3/9.4 use 64 and 256) while 1,000,000 empty fragments still end with 1008 (README: differences).
+   */
+  maxFragments: 256 * 1024,
   /** ws 8.23's server default: bounds how many socket chunks one partial frame can pin. */
   maxBufferedChunks: 256 * 1024,
   /** A peer pinging faster than we can write pongs is terminated. */
@@ -85,11 +89,14 @@ export const LIMIT_DEFAULTS = {
   closeTimeout: 30000
 } as const;
 
+const isOwnEnumerable = Object.prototype.propertyIsEnumerable;
+
 /** Resolve limits against defaults, keeping explicit values (including 0). */
 export function resolveLimits(options: ConnectionLimits, defaults: Required<ConnectionLimits>): Required<ConnectionLimits> {
   return {
     maxPayload: options.maxPayload ?? defaults.maxPayload,
-    maxFragments: options.maxFragments ?? defaults.maxFragments,
+    // As in ws, a `maxFragments` the caller set (even to undefined or null) replaces the default, coerced with `| 0`.
+    maxFragments: isOwnEnumerable.call(options, 'maxFragments') ? (options.maxFragments as number) | 0 : defaults.maxFragments,
     maxBufferedChunks: options.maxBufferedChunks ?? defaults.maxBufferedChunks,
     maxPendingAutoPongs: options.maxPendingAutoPongs ?? defaults.maxPendingAutoPongs,
     autoPong: options.autoPong ?? defaults.autoPong,

@@ -29,16 +29,19 @@ export class Receiver extends Writable implements ReaderSink {
 
   constructor(options: ReceiverOptions = {}) {
     super();
-    const extensions = options.extensions ?? {};
+    // Read and coerced as ws reads them, in ws's order (so even a `null` options object fails the same way).
+    const synchronous = options.allowSynchronousEvents !== undefined ? Boolean(options.allowSynchronousEvents) : true;
+    const binaryType = options.binaryType || undefined;
+    const extensions = options.extensions || {};
     this.reader = new MessageReader(this, {
-      isServer: options.isServer === true,
-      binaryType: options.binaryType,
-      maxPayload: options.maxPayload,
-      maxFragments: options.maxFragments,
+      isServer: Boolean(options.isServer),
+      binaryType,
       maxBufferedChunks: options.maxBufferedChunks,
-      skipUTF8Validation: options.skipUTF8Validation,
+      maxFragments: options.maxFragments,
+      maxPayload: options.maxPayload,
+      skipUTF8Validation: Boolean(options.skipUTF8Validation),
       inflater: extensions['permessage-deflate'] as Inflater | undefined,
-      schedule: options.allowSynchronousEvents === false ? setImmediate : undefined
+      schedule: synchronous ? undefined : setImmediate
     });
   }
 

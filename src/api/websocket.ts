@@ -11,7 +11,7 @@ import { toError, type ProtocolFailure } from '../core/errors';
 import { readyStateOf, type Session } from '../core/session';
 import { Connection, type ClosedBy, type ConnectionOwner } from '../io/connection';
 import { byteLengthOf, type SendData } from '../io/data';
-import type { ExtensionMap, SendOptions } from '../io/sender';
+import type { ExtensionMap, FrameSender, SendOptions } from '../io/sender';
 import { connectClient, type ClientOwner, type HandshakeOptions } from '../io/client-handshake';
 import { LIMIT_DEFAULTS, resolveLimits, type ClientOptions, type ConnectionLimits } from './options';
 import { addEventListener, removeEventListener, defineEventHandlerAttributes, kWasClean } from './event-target';
@@ -21,6 +21,8 @@ import { subscribe, unsubscribe } from '../features/topics';
 import type { ServerHub } from '../features/server-hub';
 import { controlFramesObserved, observeClose, observeError, observeOpen, observeTransportError, publishControlFrame } from '../features/diagnostics';
 import { installEmitters } from './emit-events';
+import { installWsInternals, type ReceiverInternals } from './ws-internals';
+import { sendOption, sendOptionsObject } from './send-options';
 import type { AnyListener, EventListener, WebSocketEventMap } from './websocket-events';
 import { MessageIterator, type WebSocketMessage } from './message-iterator';
 import { pingRTT } from './ping-rtt';
@@ -83,6 +85,14 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   _hub: ServerHub | null = null;
   /** @internal sockwire features: this socket's opt-in state; null while it uses none (the ws-identical path). */
   _features: SocketFeatures | null = null;
+  /** ws internal (see ws-internals.ts): the frame writer, null before the connection opened. */
+  declare readonly _sender: FrameSender | null;
+  /** ws internal: the live payload limit as `_receiver._maxPayload`, null before the connection opened. */
+  declare readonly _receiver: ReceiverInternals | null;
+  /** ws internal: the code `'close'` reports (1006 until a close frame arrived). */
+  declare readonly _closeCode: number;
+  /** ws internal: the reason `'close'` reports. */
+  declare readonly _closeMessage: Buffer;
   private _binaryType: BinaryType = 'nodebuffer';
   private _bufferedAmountWithoutSocket = 0;
   private _closeEmitted = false;
@@ -98,6 +108,8 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
       return;
     }
     this._isServer = false;
+    // ws spreads `options` into its defaults, so a non-object (null, a number, a string) means "no options".
+    if (typeof options !== 'object' || options === null) options = undefined;
     let protocolList: string[];
     if (protocols === undefined) protocolList = [];
     else if (Array.isArray(protocols)) protocolList = protocols;
@@ -244,13 +256,12 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
       return limited ? 'dropped' : undefined;
     }
     // ws spreads `options` over these defaults; reading them one by one gives the same result without an object.
+    options = sendOptionsObject(options);
     const connection = this._connection as Connection;
-    const binary = options !== undefined && 'binary' in options ? Boolean(options.binary) : typeof data !== 'string';
-    const mask = options !== undefined && 'mask' in options ? Boolean(options.mask) : !this._isServer;
-    const fin = options !== undefined && 'fin' in options ? Boolean(options.fin) : true;
-    const compress =
-      this._extensions['permessage-deflate'] !== undefined &&
-      (options !== undefined && 'compress' in options ? Boolean(options.compress) : true);
+    const binary = sendOption(options, 'binary', typeof data !== 'string');
+    const mask = sendOption(options, 'mask', !this._isServer);
+    const fin = sendOption(options, 'fin', true);
+    const compress = this._extensions['permessage-deflate'] !== undefined && sendOption(options, 'compress', true);
     if (limited) {
       const refused = admitSend(this, features, cb);
       if (refused !== null) return refused;
@@ -339,9 +350,19 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   onFailure(failure: ProtocolFailure): void {
     this._emitError(toError(failure));
   }
+  /** @internal ws's `senderOnError`: the socket is already ending; report the error once. */
+  onSendError(error: Error): void {
+    if (!this._errorEmitted) this._emitError(error);
+  }
   /** @internal */
   onClosed(closedBy: ClosedBy): void {
     this._emitClose(closedBy);
+  }
+  /** @internal Automatic pongs go through a `pong()` the app replaced (ws calls `websocket.pong()` itself). */
+  replyToPing(data: Buffer, mask: boolean, onWritten: () => void): boolean {
+    if (this.pong === WebSocket.prototype.pong) return false;
+    this.pong(data, mask, onWritten);
+    return true;
   }
 
   // ---- ClientOwner ----------------------------------------------------------------------------------------
@@ -460,3 +481,4 @@ WebSocket.prototype.removeEventListener = removeEventListener;
 export type { IncomingMessage };
 
 installEmitters(WebSocket.prototype, ['onMessage']);
+installWsInternals(WebSocket.prototype);

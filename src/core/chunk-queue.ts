@@ -95,6 +95,25 @@ export class ChunkQueue {
   }
 }
 
+/**
+ * A copy of the unread bytes from `skip` to the end, unmasked as payload bytes `skip…` of a frame whose payload
+ * starts at the front (the key rotated by `skip`). Nothing is consumed. The copy is gathered from the back, so
+ * checking what just arrived costs only the newest chunks, however many are queued.
+ */
+export function copyUnread(queue: ChunkQueue, skip: number, maskWord: number): Buffer {
+  const target = Buffer.allocUnsafe(queue.length - skip);
+  let remaining = target.length;
+  for (let i = queue.chunks.length - 1; remaining > 0; i--) {
+    const chunk = queue.chunks[i];
+    const readable = i === 0 ? chunk.length - queue.offset : chunk.length;
+    const take = Math.min(readable, remaining);
+    remaining -= take;
+    chunk.copy(target, remaining, chunk.length - take);
+  }
+  if (maskWord !== 0) unmaskPiece(target, maskWord, skip);
+  return target;
+}
+
 /** Unmask `piece` in place; it starts `done` bytes into the payload, so the key is rotated by that much. */
 function unmaskPiece(piece: Buffer, maskWord: number, done: number): void {
   const shift = (done & 3) * 8;

@@ -109,3 +109,35 @@ export function encodeFrame(data: Buffer, options: FrameOptions): Buffer[] {
   maskBytes(data, key, data, 0, length);
   return [header, data];
 }
+
+/**
+ * Encode one frame in the shape ws's `Sender.frame()` returns, which code built on ws hands to `sendFrame` and
+ * which decides how many writes a control frame takes: `[header]` for an empty payload, `[header, payload]`
+ * (the payload itself, not a copy) when unmasked or masked with an all-zero key, one merged buffer when a
+ * read-only payload had to be masked (RFC 6455 §5.3), else `[header, payload]` masked in place. Unlike
+ * {@link encodeFrame}, `maskBuffer` is where the key is generated (by `generateMask`, or from the crypto pool), and
+ * flags are read as ws reads them (truthiness, `mask` first). `ownsData`: the bytes are a fresh copy (from a
+ * string), so they may be masked in place whatever `readOnly` says.
+ */
+export function encodeFrameParts(data: Buffer, options: FrameOptions, ownsData = false): Buffer[] {
+  let key: Buffer | null = null;
+  if (options.mask) {
+    key = (options.maskBuffer as Buffer | undefined) || MASK_SCRATCH;
+    if (options.generateMask) options.generateMask(key);
+    else randomMask(key);
+  }
+  const length = data.length;
+  const zeroKey = key !== null && (key[0] | key[1] | key[2] | key[3]) === 0;
+  const merge = key !== null && !zeroKey && !ownsData && Boolean(options.readOnly) && length > 0;
+  const size = headerSize(length, key !== null);
+  const header = Buffer.allocUnsafe(merge ? size + length : size);
+  writeHeader(header, length, options.opcode, Boolean(options.fin), Boolean(options.rsv1), key);
+  if (length === 0) return [header];
+  if (key === null || zeroKey) return [header, data];
+  if (merge) {
+    maskBytes(data, key, header, size, length);
+    return [header];
+  }
+  maskBytes(data, key, data, 0, length);
+  return [header, data];
+}

@@ -6,7 +6,7 @@ import type { BinaryType } from './constants';
 import { EMPTY_BUFFER, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT } from './constants';
 import { isValidCloseCode } from './close-codes';
 import { fail, failFromError, type ProtocolFailure } from './errors';
-import { ChunkQueue } from './chunk-queue';
+import { ChunkQueue, copyUnread } from './chunk-queue';
 import { isValidUtf8, Utf8StreamValidator } from './utf8';
 import { concat, shapeBinary, type BinaryMessage } from './binary-data';
 
@@ -68,7 +68,8 @@ export class MessageReader {
   binaryType: BinaryType;
   private readonly sink: ReaderSink;
   private readonly isServer: boolean;
-  private readonly maxPayload: number;
+  /** 0 = no limit; may change while a connection is open (ws's `_receiver._maxPayload`). */
+  maxPayload: number;
   private readonly maxFragments: number;
   private readonly maxBufferedChunks: number;
   private readonly skipUTF8Validation: boolean;
@@ -98,6 +99,8 @@ export class MessageReader {
   private tail: Buffer | null = null;
   private tailLength = 0;
   private textValidator: Utf8StreamValidator | null = null;
+  /** Payload bytes of the current (incomplete) text frame already checked as they arrived. */
+  private checkedPrefix = 0;
 
   constructor(sink: ReaderSink, options: MessageReaderOptions) {
     this.sink = sink;
@@ -107,7 +110,7 @@ export class MessageReader {
     this.maxPayload = maxPayload > 0 ? maxPayload : 0;
     this.maxFragments = (options.maxFragments ?? 0) | 0;
     this.maxBufferedChunks = (options.maxBufferedChunks ?? 0) | 0;
-    this.skipUTF8Validation = options.skipUTF8Validation === true;
+    this.skipUTF8Validation = Boolean(options.skipUTF8Validation);
     this.inflater = options.inflater;
     this.schedule = options.schedule;
   }
@@ -166,7 +169,10 @@ export class MessageReader {
           this.state = State.Payload;
           break;
         case State.Payload:
-          if (input.length < this.payloadLength) return;
+          if (input.length < this.payloadLength) {
+            if (input.length > this.checkedPrefix && this.checksTextEarly()) this.checkArrivedText();
+            return;
+          }
           this.readPayload();
           break;
         default:
@@ -246,6 +252,22 @@ export class MessageReader {
     return true;
   }
 
+  /** An uncompressed text frame still arriving: its bytes are checked as they come (RFC 6455 §8.1, fail fast). */
+  private checksTextEarly(): boolean {
+    return this.messageOpcode === OPCODE_TEXT && this.opcode < OPCODE_CLOSE && !this.messageCompressed && !this.skipUTF8Validation;
+  }
+
+  /**
+   * Validate the payload bytes that arrived since the last check, without consuming them: a text frame whose
+   * received part can no longer start valid UTF-8 fails now (1007), not when its last byte arrives.
+   */
+  private checkArrivedText(): void {
+    const arrived = copyUnread(this.input, this.checkedPrefix, this.masked ? this.maskWord : 0);
+    this.checkedPrefix = this.input.length;
+    this.textValidator ??= new Utf8StreamValidator();
+    if (!this.textValidator.push(arrived)) this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
+  }
+
   private readPayload(): void {
     let data = EMPTY_BUFFER;
     if (this.payloadLength > 0) {
@@ -265,15 +287,20 @@ export class MessageReader {
       this.inflate(data);
       return;
     }
-    this.addFragment(data);
+    const checked = this.checkedPrefix;
+    this.checkedPrefix = 0;
+    this.addFragment(checked === 0 ? data : data.subarray(checked), data);
   }
 
-  /** Append a frame's (inflated) data, check text so far, and finish the message on FIN. */
-  private addFragment(data: Buffer): boolean {
+  /**
+   * Append a frame's (inflated) data, check text so far, and finish the message on FIN. `unchecked` is the part
+   * of `data` not yet validated (its tail, when the frame's first bytes were checked as they arrived).
+   */
+  private addFragment(unchecked: Buffer, data: Buffer = unchecked): boolean {
     if (this.messageOpcode === OPCODE_TEXT && !this.skipUTF8Validation && (!this.fin || this.textValidator !== null)) {
       // SPEC §10: fragmented text is checked as it arrives and fails at the first fragment that breaks it.
       if (this.textValidator === null) this.textValidator = new Utf8StreamValidator();
-      if (!this.textValidator.push(data)) return this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
+      if (!this.textValidator.push(unchecked)) return this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
     }
     if (data.length > 0) {
       this.messageLength += data.length;
@@ -376,6 +403,7 @@ export class MessageReader {
     this.tail = null;
     this.tailLength = 0;
     this.textValidator = null;
+    this.checkedPrefix = 0;
   }
 
   /** RFC 6455 §5.5. */

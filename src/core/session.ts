@@ -123,6 +123,19 @@ export class Session {
     this.host.startCloseTimer();
   }
 
+  /**
+   * Our own output failed (a Blob could not be read): no close frame can follow it, so end TCP and let the close
+   * timer bound the wait for the peer (as ws does).
+   */
+  onSendFailure(): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'open') {
+      this.state = 'closingByUs';
+      this.host.startCloseTimer();
+    }
+    this.host.endOutput();
+  }
+
   /** Abort without a close handshake. */
   terminate(): void {
     if (this.state === 'closed') return;

@@ -24,6 +24,13 @@ export interface ConnectionOwner {
   onTransportError(error: Error): void;
   /** The transport is gone and every pending event was delivered; `closedBy` says who started the close. */
   onClosed(closedBy: ClosedBy): void;
+  /** Sending failed on our side (a Blob could not be read); the connection is already closing. */
+  onSendError(error: Error): void;
+  /**
+   * Answer a ping through the owner's own `pong()` when the app replaced it (as ws calls `websocket.pong()`);
+   * false lets the connection answer directly.
+   */
+  replyToPing?(data: Buffer, mask: boolean, onWritten: () => void): boolean;
 }
 
 /**
@@ -94,6 +101,7 @@ export class Connection implements ReaderSink, SessionHost {
     });
     this.session = new Session(this, { autoPong: options.autoPong, maxPendingAutoPongs: options.maxPendingAutoPongs });
     this.sender = new FrameSender(socket, options.extensions, options.generateMask);
+    this.sender.onerror = senderOnError;
 
     const tcp = socket as Partial<Socket>;
     if (typeof tcp.setTimeout === 'function') tcp.setTimeout(0);
@@ -141,7 +149,9 @@ export class Connection implements ReaderSink, SessionHost {
 
   // ---- SessionHost: session → socket / owner --------------------------------------------------------------
   sendPong(data: Buffer, onWritten: () => void): void {
-    this.sender.pong(data, !this.isServer, onWritten);
+    const mask = !this.isServer;
+    if (this.owner.replyToPing?.(data, mask, onWritten) === true) return;
+    this.sender.autoPong(data, mask, onWritten);
   }
   sendClose(code: number | undefined, reason: string | Buffer | undefined, onWritten: (error?: Error | null) => void): void {
     this.sender.close(code, reason, !this.isServer, onWritten);
@@ -185,6 +195,13 @@ export class Connection implements ReaderSink, SessionHost {
       this.inputPausedByUs = true;
       this.socket.pause();
     }
+  }
+
+  /** Our output failed (ws's `senderOnError`): the session ends the socket, then the owner reports the error. */
+  onSendError(error: Error): void {
+    if (this.session.state === 'closed') return;
+    this.session.onSendFailure();
+    this.owner.onSendError(error);
   }
 
   /** Stop reading from the socket (the app's `pause()`). */
@@ -263,6 +280,9 @@ function socketOnError(this: BoundSocket, error: Error): void {
     this.destroy();
     connection.reportTransportError(error);
   }
+}
+function senderOnError(this: FrameSender, error: Error): void {
+  (this._socket as BoundSocket)[kConnection]?.onSendError(error);
 }
 function resumeSocket(socket: Duplex): void {
   socket.resume();

@@ -4,8 +4,9 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Blob } from 'node:buffer';
-import { EMPTY_BUFFER, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT } from '../core/constants';
-import { encodeFrame, type FrameOptions } from '../core/frame';
+import { types } from 'node:util';
+import { EMPTY_BUFFER, NOOP, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT } from '../core/constants';
+import { encodeFrame, encodeFrameParts, type FrameOptions } from '../core/frame';
 import { isValidCloseCode } from '../core/close-codes';
 import { isBlob, toBytes, type SendData } from './data';
 import type { TrafficCounters } from './traffic';
@@ -57,7 +58,10 @@ export class FrameSender {
    * pointer, so one field serves both directions.
    */
   traffic: TrafficCounters | null = null;
-  private readonly socket: Duplex;
+  /** Called (as ws's `Sender#onerror`) when a queued Blob could not be read, after the failed callbacks. */
+  onerror: (error: Error) => void = NOOP;
+  /** The transport (ws exposes it as `_sender._socket`). */
+  readonly _socket: Duplex;
   private readonly extensions: ExtensionMap;
   private readonly generateMask: ((mask: Buffer) => void) | undefined;
   private readonly maskBuffer: Buffer | undefined;
@@ -73,7 +77,7 @@ export class FrameSender {
   private batchCallbacks: WriteCallback[] | null = null;
 
   constructor(socket: Duplex, extensions?: ExtensionMap, generateMask?: (mask: Buffer) => void) {
-    this.socket = socket;
+    this._socket = socket;
     this.extensions = extensions ?? {};
     this.generateMask = generateMask;
     if (generateMask !== undefined) this.maskBuffer = Buffer.alloc(4);
@@ -160,6 +164,15 @@ export class FrameSender {
       traffic.messagesOut++;
       traffic.payloadBytesOut += payloadBytes;
     }
+    this.sendFrame(frames, callback);
+  }
+
+  /**
+   * ws's `sendFrame(list, cb)`: write frames encoded elsewhere (engine.io pre-encodes a broadcast once with
+   * `Sender.frame()`) as they are, in order behind any compression or Blob read in flight. The buffers may be
+   * shared between sockets, so they are never modified here; `callback` is the socket write's.
+   */
+  sendFrame(frames: Buffer[], callback?: WriteCallback): void {
     if (!this.busy) this.writeFrames(frames, callback);
     else this.run(() => this.writeFrames(frames, callback), callback, frames.reduce((sum, frame) => sum + frame.length, 0));
   }
@@ -184,14 +197,17 @@ export class FrameSender {
     this.control(OPCODE_PONG, data, mask, callback);
   }
 
-  /** RFC 6455 §5.5.1: a close frame with an optional status code and UTF-8 reason (≤ 123 bytes). */
-  close(code: number | undefined, reason: string | Buffer | undefined, mask: boolean, callback?: WriteCallback): void {
+  /**
+   * RFC 6455 §5.5.1: a close frame with an optional status code and UTF-8 reason (≤ 123 bytes). The reason is
+   * checked in ws's order (an empty or length-less value sends the code alone), so the errors are ws's.
+   */
+  close(code: number | undefined, reason: string | Uint8Array | undefined, mask: boolean, callback?: WriteCallback): void {
     let payload: Buffer;
     if (code === undefined) {
       payload = EMPTY_BUFFER;
     } else if (typeof code !== 'number' || !isValidCloseCode(code)) {
       throw new TypeError('First argument must be a valid error code number');
-    } else if (reason === undefined || reason.length === 0) {
+    } else if (reason === undefined || !reason.length) {
       payload = Buffer.allocUnsafe(2);
       payload.writeUInt16BE(code, 0);
     } else {
@@ -200,7 +216,8 @@ export class FrameSender {
       payload = Buffer.allocUnsafe(2 + length);
       payload.writeUInt16BE(code, 0);
       if (typeof reason === 'string') payload.write(reason, 2);
-      else reason.copy(payload, 2);
+      else if (types.isUint8Array(reason)) payload.set(reason, 2);
+      else throw new TypeError('Second argument must be a string or a Uint8Array');
     }
     const options: FrameOptions = {
       opcode: OPCODE_CLOSE,
@@ -213,17 +230,33 @@ export class FrameSender {
     this.run(() => this.writeFrames(encodeFrame(payload, options), callback), callback, payload.length);
   }
 
+  /** An automatic pong: one merged buffer, so the replies to one read's pings leave in one write. */
+  autoPong(data: Buffer, mask: boolean, callback: WriteCallback): void {
+    if (data.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+    const options: FrameOptions = { opcode: OPCODE_PONG, fin: true, mask, readOnly: true, generateMask: this.generateMask, maskBuffer: this.maskBuffer };
+    this.run(() => this.writeFrames(encodeFrame(data, options), callback), callback, data.length);
+  }
+
+  /** A ping or pong in ws's shape: header and payload as two writes (the payload not copied); a Blob is read first. */
   private control(opcode: number, data: SendData, mask: boolean, callback?: WriteCallback): void {
-    if (isBlob(data)) {
-      if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-      const options: FrameOptions = { opcode, fin: true, mask, readOnly: false, generateMask: this.generateMask, maskBuffer: this.maskBuffer };
-      this.run(() => this.sendBlob(data, false, options, callback), callback, 0);
+    const blob = isBlob(data);
+    const converted = blob ? null : toBytes(data as Exclude<SendData, Blob>);
+    const length = converted === null ? (data as Blob).size : converted.bytes.length;
+    if (length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+    const options: FrameOptions = {
+      opcode,
+      fin: true,
+      mask,
+      readOnly: converted !== null && converted.readOnly,
+      generateMask: this.generateMask,
+      maskBuffer: this.maskBuffer
+    };
+    if (converted === null) {
+      this.run(() => this.sendBlob(data as Blob, false, options, callback), callback, 0);
       return;
     }
-    const { bytes, readOnly } = toBytes(data);
-    if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-    const options: FrameOptions = { opcode, fin: true, mask, readOnly, generateMask: this.generateMask, maskBuffer: this.maskBuffer };
-    this.run(() => this.writeFrames(encodeFrame(bytes, options), callback), callback, bytes.length);
+    const bytes = converted.bytes;
+    this.run(() => this.writeFrames(encodeFrameParts(bytes, options), callback), callback, length);
   }
 
   /** Run now, or after the operation in flight. */
@@ -257,7 +290,8 @@ export class FrameSender {
     const length = data.length;
     deflate.compress(data, options.fin, (_error, result) => {
       // A dead socket keeps reporting what it could not send in `bufferedAmount`, as ws does.
-      if (this.socket.destroyed) {
+      if (this._socket.destroyed) {
+        // Called back at once, as ws does: the socket's 'close' handling is still running (readyState CLOSING).
         this.failQueued(new Error('The socket was closed while data was being compressed'), callback);
         return;
       }
@@ -271,33 +305,39 @@ export class FrameSender {
   private sendBlob(blob: Blob, compress: boolean, options: FrameOptions, callback?: WriteCallback): void {
     this.busy = true;
     this._bufferedBytes += blob.size;
+    // A Blob that fails (or whose socket died) stays counted in `bufferedAmount`, as in ws.
     blob.arrayBuffer().then(
       (arrayBuffer) => {
-        this._bufferedBytes -= blob.size;
-        if (this.socket.destroyed) {
-          this.failQueued(new Error('The socket was closed while the blob was being read'), callback);
+        if (this._socket.destroyed) {
+          process.nextTick(() => this.failQueued(new Error('The socket was closed while the blob was being read'), callback));
           return;
         }
+        this._bufferedBytes -= blob.size;
         this.busy = false;
         options.readOnly = false;
-        this.dispatch(Buffer.from(arrayBuffer), compress, options, callback);
+        const bytes = Buffer.from(arrayBuffer);
+        if (compress) this.dispatch(bytes, true, options, callback);
+        else this.writeFrames(options.opcode >= OPCODE_CLOSE ? encodeFrameParts(bytes, options) : encodeFrame(bytes, options), callback);
         if (!this.busy) this.next();
       },
       (error: Error) => {
-        this._bufferedBytes -= blob.size;
-        this.failQueued(error, callback);
+        // ws: the failed callbacks first, then `onerror` (the WebSocket emits 'error' and ends the socket).
+        process.nextTick(() => {
+          this.failQueued(error, callback);
+          this.onerror(error);
+        });
       }
     );
   }
 
-  /** The socket died while an operation was in flight: it and everything queued behind it fail, asynchronously. */
+  /** The operation in flight failed: it and everything queued behind it are called back with `error`, in order. */
   private failQueued(error: Error, callback?: WriteCallback): void {
     const queue = this.queue;
     this.queue = null;
     this.busy = false;
-    if (callback !== undefined) process.nextTick(callback, error);
+    if (callback !== undefined) callback(error);
     if (queue === null) return;
-    for (const entry of queue) if (entry.callback !== undefined) process.nextTick(entry.callback, error);
+    for (const entry of queue) if (entry.callback !== undefined) entry.callback(error);
   }
 
   /** Collect small frames until {@link endBatch} instead of writing each one. */
@@ -320,8 +360,8 @@ export class FrameSender {
     batch.length = 0;
     this.batchBytes = 0;
     this.batchCallbacks = null;
-    if (callbacks === null) this.socket.write(data);
-    else this.socket.write(data, (error?: Error | null) => {
+    if (callbacks === null) this._socket.write(data);
+    else this._socket.write(data, (error?: Error | null) => {
       for (const callback of callbacks) callback(error);
     });
   }
@@ -339,7 +379,7 @@ export class FrameSender {
       return;
     }
     this.flushBatch();
-    const socket = this.socket;
+    const socket = this._socket;
     if (frames.length === 1) {
       socket.write(frames[0], callback);
       return;

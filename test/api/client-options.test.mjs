@@ -33,11 +33,14 @@ test('handshakeTimeout: no response → "Opening handshake has timed out", then 
 
 test('handshakeTimeout does not fire once the connection is open', async (t) => {
   const { server } = await acceptingServer(t);
-  const ws = new WebSocket(server.url, { handshakeTimeout: 50 });
+  // 500 ms, not 50: a busy machine can take longer than 50 ms to finish a loopback handshake.
+  const timeout = 500;
+  const started = Date.now();
+  const ws = new WebSocket(server.url, { handshakeTimeout: timeout });
   const { log, done } = record(ws, ['open', 'error', 'close']);
   await once(ws, 'open');
-  // Stay open well past the timeout; an error here would be the timer firing late.
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  // Stay open until twice the timeout has passed since the handshake began; an error here would be the timer firing.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2 * timeout - (Date.now() - started))));
   ws.terminate();
   await done;
   assert.deepEqual(eventNames(log), ['open', 'close']);

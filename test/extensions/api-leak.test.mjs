@@ -2,7 +2,7 @@
 // time: each one sends a compressed message, gets the compressed echo and closes cleanly. Afterwards no zlib handle
 // may remain (native ZLIB handles counted with async_hooks after a full GC, and every deflate/inflate stream must
 // have emitted 'close'), the process's active resources (sockets, servers, timers) must be back to the baseline and
-// RSS must not have grown beyond a bounded slack. Bounded in count (10,000) and in time (one overall deadline).
+// RSS must not have grown beyond a bounded slack. Bounded in count (10,000) and in time (each cycle must finish within 10 s).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
@@ -18,7 +18,11 @@ const MiB = 1024 * 1024;
 const TOTAL = 10000;
 const WARM_UP = 2000;
 const WIDTH = 50;
-const DEADLINE_MS = 50000;
+/**
+ * One cycle (connect, compressed round trip, close) that takes longer than this has hung. There is no budget for
+ * the whole run: 10,000 cycles take ~25 s on an idle 2-core machine and ~50 s on a busy one.
+ */
+const CYCLE_MS = 10000;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
@@ -57,13 +61,13 @@ function resources() {
 const MESSAGE = JSON.stringify(Array.from({ length: 60 }, (_, i) => ({ id: i, name: `item-${i}`, ok: i % 2 === 0 })));
 
 /** One cycle: connect, one compressed round trip, close 1000 from the client; resolves with both close codes. */
-function cycle(port, deadline) {
+function cycle(port) {
   return new Promise((resolve, reject) => {
     const client = new sockwire.WebSocket(`ws://127.0.0.1:${port}/`);
     const timer = setTimeout(() => {
       client.terminate();
       reject(new Error('cycle timed out'));
-    }, Math.max(1, deadline - Date.now()));
+    }, CYCLE_MS);
     client.once('open', () => {
       if (client.extensions !== 'permessage-deflate') reject(new Error(`extensions: ${client.extensions}`));
       client.send(MESSAGE);
@@ -91,14 +95,13 @@ async function openHeld(port, count) {
   return clients;
 }
 
-async function cycles(port, count, deadline) {
+async function cycles(port, count) {
   const codes = new Map();
   let next = 0;
   const worker = async () => {
     while (next < count) {
       next++;
-      if (Date.now() > deadline) throw new Error(`deadline passed after ${next} cycles`);
-      const code = await cycle(port, deadline);
+      const code = await cycle(port);
       codes.set(code, (codes.get(code) ?? 0) + 1);
     }
   };
@@ -106,8 +109,7 @@ async function cycles(port, count, deadline) {
   return Object.fromEntries(codes);
 }
 
-test(`${TOTAL} open/close cycles with compression: zlib handles, resources and RSS back to baseline`, { timeout: 90000 }, async (t) => {
-  const deadline = Date.now() + DEADLINE_MS;
+test(`${TOTAL} open/close cycles with compression: zlib handles, resources and RSS back to baseline`, { timeout: 120000 }, async (t) => {
   await settle();
   const baseResources = resources();
   const baseZlib = liveZlib.size;
@@ -139,11 +141,11 @@ test(`${TOTAL} open/close cycles with compression: zlib handles, resources and R
     zlibStreams.used = 0;
     serverCloses.clear();
     compressedEchoes = 0;
-    const warm = await cycles(port, WARM_UP, deadline);
+    const warm = await cycles(port, WARM_UP);
     assert.deepEqual(warm, { 1000: WARM_UP });
     await settle();
     const { rss: rssAfterWarmUp, heapUsed: heapAfterWarmUp } = process.memoryUsage();
-    const main = await cycles(port, TOTAL - WARM_UP, deadline);
+    const main = await cycles(port, TOTAL - WARM_UP);
     assert.deepEqual(main, { 1000: TOTAL - WARM_UP });
     await settle();
     const growth = process.memoryUsage().rss - rssAfterWarmUp;

@@ -139,22 +139,31 @@ export function walkFrames(bytes) {
 }
 
 /**
- * True when the stream holds a fragmented text message whose UTF-8 becomes invalid in a non-final frame: there
- * sockwire fails at that frame, ws only at the final one (SPEC.md §10).
+ * True when the stream holds a text message whose UTF-8 becomes invalid before its final frame is complete: in a
+ * non-final fragment, or in the received part of a frame the stream ends inside. There sockwire fails at once,
+ * ws only once the final frame is complete (SPEC.md §10, README: differences).
  */
 export function hasEarlyUtf8Failure(bytes) {
+  const { frames, partial } = parseFrames(bytes, { partial: true });
   let decoder = null;
-  for (const frame of walkFrames(bytes)) {
+  const rejects = (payload) => {
+    try {
+      decoder.decode(payload, { stream: true });
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  for (const frame of frames) {
     if (frame.opcode >= 0x8) continue;
     if (frame.opcode === 0x1) decoder = frame.fin ? null : new TextDecoder('utf-8', { fatal: true });
     else if (frame.opcode !== 0x0) decoder = null;
     if (decoder === null) continue;
-    try {
-      decoder.decode(frame.payload, { stream: true });
-    } catch {
-      if (!frame.fin) return true;
-    }
+    if (rejects(frame.payload) && !frame.fin) return true;
     if (frame.fin) decoder = null;
   }
-  return false;
+  if (partial === null || (partial.rsv & 4) !== 0) return false;
+  if (partial.opcode === 0x1) decoder = new TextDecoder('utf-8', { fatal: true });
+  else if (partial.opcode !== 0x0) return false;
+  return decoder !== null && rejects(partial.payload);
 }

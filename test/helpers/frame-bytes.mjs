@@ -31,11 +31,14 @@ export function buildFrame({ opcode, fin = true, rsv = 0, key = null, payload = 
 /**
  * Splits a byte stream into frames (RFC 6455 §5.2), validating nothing but lengths. Returns `{ frames, rest }`:
  * each frame is `{ fin, rsv, opcode, masked, key, length, payload, raw }` with `payload` unmasked into a copy,
- * `key` the 4-byte mask key (or null) and `raw` the frame's bytes on the wire; `rest` is a trailing partial frame.
+ * `key` the 4-byte mask key (or null) and `raw` the frame's bytes on the wire; `rest` is a trailing partial frame,
+ * and with `{ partial: true }` also `partial`: when `rest` holds a whole header, its `{ fin, rsv, opcode, payload }`
+ * with the payload bytes that did arrive, unmasked (null otherwise).
  * The loop advances at least 2 bytes a frame, so it is bounded by the input length.
  */
-export function parseFrames(bytes) {
+export function parseFrames(bytes, { partial: wantPartial = false } = {}) {
   const frames = [];
+  let partial = null;
   let at = 0;
   while (at + 2 <= bytes.length) {
     const b0 = bytes[at];
@@ -57,12 +60,17 @@ export function parseFrames(bytes) {
       key = bytes.subarray(pos, pos + 4);
       pos += 4;
     }
-    if (pos + length > bytes.length) break;
+    const complete = pos + length <= bytes.length;
+    if (!complete && !wantPartial) break;
     const payload = Buffer.from(bytes.subarray(pos, pos + length));
     if (key) for (let i = 0; i < payload.length; i++) payload[i] ^= key[i & 3];
+    if (!complete) {
+      partial = { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, payload };
+      break;
+    }
     const raw = bytes.subarray(at, pos + length);
     frames.push({ fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked: key !== null, key, length, payload, raw });
     at = pos + length;
   }
-  return { frames, rest: bytes.subarray(at) };
+  return { frames, rest: bytes.subarray(at), partial };
 }

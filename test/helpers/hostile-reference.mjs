@@ -6,8 +6,27 @@
 const VALID_CLOSE = (code) => (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 
 /**
+ * The stream ends inside a frame. Strict UTF-8 (README: differences): when it is text, the payload bytes that did
+ * arrive must still be able to start valid UTF-8, or the reader fails without waiting for the rest.
+ */
+function partialText(bytes, pos, decoder, opcode, events) {
+  const text = opcode === 0x1 || (opcode === 0x0 && decoder !== null);
+  if (!text || pos + 4 > bytes.length) return events;
+  const key = bytes.subarray(pos, pos + 4);
+  const arrived = Buffer.from(bytes.subarray(pos + 4));
+  for (let i = 0; i < arrived.length; i++) arrived[i] ^= key[i & 3];
+  try {
+    (decoder ?? new TextDecoder('utf-8', { fatal: true })).decode(arrived, { stream: true });
+  } catch {
+    events.push('error:WS_ERR_INVALID_UTF8');
+  }
+  return events;
+}
+
+/**
  * Events a server-side receiver must report for `bytes` (fed whole): 'message:text|binary:hex', 'ping:hex',
- * 'pong:hex', 'close:code:hex', or a final 'error:WS_ERR_*'. A trailing partial frame reports nothing.
+ * 'pong:hex', 'close:code:hex', or a final 'error:WS_ERR_*'. A trailing partial frame reports nothing, unless it
+ * is text whose received part already cannot be valid UTF-8.
  * `maxPayload` 0 means no limit; fragment and chunk counts are not limited here.
  */
 export function referenceEvents(bytes, { maxPayload = 0 } = {}) {
@@ -53,7 +72,7 @@ export function referenceEvents(bytes, { maxPayload = 0 } = {}) {
       pos += 8;
     }
     if (!isControl && length > 0 && maxPayload > 0 && total + length > maxPayload) return error('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
-    if (pos + 4 + length > bytes.length) return events;
+    if (pos + 4 + length > bytes.length) return partialText(bytes, pos, opcode === 0x1 ? null : decoder, opcode, events);
     const key = bytes.subarray(pos, pos + 4);
     const payload = Buffer.alloc(length);
     for (let i = 0; i < length; i++) payload[i] = bytes[pos + 4 + i] ^ key[i & 3];

@@ -1,6 +1,7 @@
 // The scenario groups, in run order.
 import apiRules from './api-rules.mjs';
 import clientRole from './client-role.mjs';
+import dropIn from './drop-in.mjs';
 import handshake from './handshake.mjs';
 import mixed from './mixed.mjs';
 import protocolErrors from './protocol-errors.mjs';
@@ -13,7 +14,8 @@ export const groups = {
   'protocol errors': protocolErrors,
   handshake,
   'mixed pairs': mixed,
-  'api rules': apiRules
+  'api rules': apiRules,
+  'drop-in': dropIn
 };
 
 /** Every scenario, flattened. */
