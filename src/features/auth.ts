@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { formatHttpRejection } from '../core/handshake';
+import { writeRefusal } from '../io/handshake-response';
 import type { ServerHub } from './server-hub';
 
 /** RFC 6454 §7 / RFC 6455 §10.2: a browser names the page's origin; unknown origins are forbidden. */
@@ -17,10 +17,9 @@ const NOT_AUTHENTICATED = 401;
 /** RFC 9110 §15.6.1: the hook itself failed. */
 const HOOK_FAILED = 500;
 
-/** Write an HTTP refusal and close the socket once it is flushed. */
+/** Write an HTTP refusal (a status response on an HTTP/2 stream) and close the socket once it is flushed. */
 export function refuseUpgrade(socket: Duplex, status: number): void {
-  socket.once('finish', socket.destroy);
-  socket.end(formatHttpRejection(status));
+  writeRefusal(socket, status);
 }
 
 /** The synchronous checks: origin and capacity. Returns false after refusing. */

@@ -1,5 +1,5 @@
 /**
- * Binds one protocol session to one Node `Duplex` (TCP/TLS socket): feeds input to the reader, writes what the
+ * Binds one protocol session to one Node `Duplex` (TCP/TLS socket, or an HTTP/2 stream, RFC 8441): feeds input to the reader, writes what the
  * session asks for, owns the close timer, and reports to its owner (the WebSocket). No protocol decisions here.
  */
 import type { Duplex } from 'node:stream';
@@ -12,6 +12,7 @@ import { MessageReader, type Inflater, type ReaderSink } from '../core/message-r
 import { Session, type SessionHost } from '../core/session';
 import { FrameSender, type ExtensionMap } from './sender';
 import { inputClock } from './timer-wheel';
+import { destroyTransport } from './handshake-response';
 
 /** What the connection reports to the object that owns it. */
 export interface ConnectionOwner {
@@ -135,7 +136,7 @@ export class Connection implements ReaderSink, SessionHost {
     if (!this.socket.writableEnded) this.socket.end();
   }
   destroy(): void {
-    this.socket.destroy();
+    destroyTransport(this.socket);
   }
   stopReading(): void {
     if (this.readingStopped) return;
@@ -242,5 +243,5 @@ function resumeSocket(socket: Duplex): void {
   socket.resume();
 }
 function destroySocket(socket: Duplex): void {
-  socket.destroy();
+  destroyTransport(socket);
 }
