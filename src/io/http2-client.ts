@@ -8,10 +8,23 @@ import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 
 import { EMPTY_BUFFER, NOOP } from '../core/constants';
 import { checkExtendedConnectResponse, formatExtendedConnectRequest } from '../core/http2-handshake';
 import { PerMessageDeflate } from '../extensions/permessage-deflate';
-import type { ClientOwner } from './client-handshake';
 import { destroyTransport } from './handshake-response';
 import { resolveHttp2Windows, type Http2Windows } from './http2-server';
 import { requestSession, type SessionOutcome, type SessionTarget } from './http2-session-pool';
+
+/** What this module needs from the WebSocket it connects (a subset of the HTTP/1.1 handshake's `ClientOwner`). */
+export interface Http2ClientOwner {
+  readonly readyState: number;
+  _req: unknown;
+  _protocol: string;
+  _extensions: Record<string, unknown>;
+  _preState: 0 | 2 | 3;
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+  setSocket(socket: ClientHttp2Stream, head: Buffer, options: { generateMask?: (mask: Buffer) => void }): void;
+  _abortHandshake(message: string | Error): void;
+  _emitError(error: Error): void;
+  _emitClose(): void;
+}
 
 /** The `http2` client option: `true` uses HTTP/2 where TLS ALPN picks it; `'prior-knowledge'` also for `ws:` (h2c). */
 export type Http2ClientOption = boolean | 'prior-knowledge';
@@ -67,7 +80,7 @@ class PendingStream {
 }
 
 /** Connect `websocket` over HTTP/2 as `plan` says. */
-export function connectHttp2(websocket: ClientOwner, plan: Http2Plan): void {
+export function connectHttp2(websocket: Http2ClientOwner, plan: Http2Plan): void {
   const connectOptions: Record<string, unknown> = {};
   for (const name of CONNECT_OPTION_NAMES) if (plan.options[name] !== undefined) connectOptions[name] = plan.options[name];
   const target: SessionTarget = {
@@ -78,7 +91,7 @@ export function connectHttp2(websocket: ClientOwner, plan: Http2Plan): void {
     windows: resolveHttp2Windows(plan.options.http2Windows)
   };
   const pending = new PendingStream();
-  websocket._req = pending as unknown as ClientOwner['_req'];
+  websocket._req = pending;
   const timeout = plan.options.handshakeTimeout;
   if (timeout !== undefined && timeout > 0) {
     pending.timer = setTimeout(() => websocket._abortHandshake('Opening handshake has timed out'), timeout);
@@ -86,7 +99,7 @@ export function connectHttp2(websocket: ClientOwner, plan: Http2Plan): void {
   pending.cancelSession = requestSession(target, (outcome) => onSession(websocket, plan, pending, outcome));
 }
 
-function onSession(websocket: ClientOwner, plan: Http2Plan, pending: PendingStream, outcome: SessionOutcome): void {
+function onSession(websocket: Http2ClientOwner, plan: Http2Plan, pending: PendingStream, outcome: SessionOutcome): void {
   pending.cancelSession = null;
   if (outcome.kind === 'fallback') {
     clearTimeout(pending.timer);
@@ -135,7 +148,7 @@ function openStream(session: ClientHttp2Session, plan: Http2Plan): ClientHttp2St
   return session.request(request, { endStream: false });
 }
 
-function onResponse(websocket: ClientOwner, plan: Http2Plan, pending: PendingStream, stream: ClientHttp2Stream, headers: IncomingHttpHeaders): void {
+function onResponse(websocket: Http2ClientOwner, plan: Http2Plan, pending: PendingStream, stream: ClientHttp2Stream, headers: IncomingHttpHeaders): void {
   if (websocket._req !== (pending as unknown)) return;
   clearTimeout(pending.timer);
   const verdict = checkExtendedConnectResponse(headers, {
@@ -166,7 +179,7 @@ function onResponse(websocket: ClientOwner, plan: Http2Plan, pending: PendingStr
 }
 
 /** The handshake failed: reset our stream (CANCEL) if any, then 'error' and 'close' (1006). */
-function fail(websocket: ClientOwner, pending: PendingStream, error: Error): void {
+function fail(websocket: Http2ClientOwner, pending: PendingStream, error: Error): void {
   websocket._req = null;
   pending.destroy();
   websocket._preState = 2;

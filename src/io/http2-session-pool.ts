@@ -46,6 +46,13 @@ interface SessionRequest {
 /** RFC 9113 §6.5.2: the peer's stream limit is unbounded until its SETTINGS say otherwise; Node's default guess. */
 const ASSUMED_MAX_STREAMS = 100;
 
+/**
+ * How long a session without WebSockets stays pooled (unref'd: it never keeps the process alive) before it is
+ * closed. A WebSocket opened again soon reuses it, and the frames of the last one (its close, a RST_STREAM) are long
+ * on the wire before the session's GOAWAY.
+ */
+const IDLE_SESSION_MS = 5000;
+
 /** ALPN identifiers (RFC 7301, RFC 9113 §3.2). */
 const ALPN_OFFER = ['h2', 'http/1.1'];
 
@@ -58,6 +65,8 @@ class PooledSession {
   /** GOAWAY received, closing or dead: no new streams. */
   retired = false;
   readonly waiting: SessionRequest[] = [];
+  /** Set while no WebSocket uses the session: it closes when this fires. */
+  idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly key: string,
@@ -115,6 +124,11 @@ function enqueue(request: SessionRequest): void {
 
 /** Promise a stream of `entry` to `request` and tell it on the next tick. */
 function grant(entry: PooledSession, request: SessionRequest): void {
+  if (entry.idleTimer !== undefined) {
+    clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+    entry.session?.ref();
+  }
   entry.active++;
   request.granted = entry;
   process.nextTick(() => {
@@ -132,11 +146,23 @@ function grant(entry: PooledSession, request: SessionRequest): void {
 
 function release(entry: PooledSession): void {
   entry.active--;
-  if (entry.active === 0 && entry.ready) closeIdle(entry);
+  if (entry.active === 0 && entry.ready) becomeIdle(entry);
 }
 
-/** The last WebSocket left: close the session (GOAWAY, RFC 9113 §6.8) so it holds neither a socket nor the loop. */
+/** The last WebSocket left: keep the session a while without holding the process, then close it. */
+function becomeIdle(entry: PooledSession): void {
+  if (entry.retired) {
+    closeIdle(entry);
+    return;
+  }
+  entry.session?.unref();
+  entry.idleTimer = setTimeout(closeIdle, IDLE_SESSION_MS, entry);
+  entry.idleTimer.unref();
+}
+
+/** Close an unused session (GOAWAY, RFC 9113 §6.8). */
 function closeIdle(entry: PooledSession): void {
+  entry.idleTimer = undefined;
   retire(entry);
   const session = entry.session;
   if (session !== null && !session.closed && !session.destroyed) session.close();
@@ -220,5 +246,5 @@ function serveWaiting(entry: PooledSession): void {
     if (entry.active < entry.maxStreams) grant(entry, request);
     else enqueue(request);
   }
-  if (entry.active === 0) closeIdle(entry);
+  if (entry.active === 0) becomeIdle(entry);
 }
