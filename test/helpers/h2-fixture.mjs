@@ -39,6 +39,12 @@ export async function startH2({ secure = true, wss: wssOptions = {}, server: ser
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
   });
+  /** The TCP sockets under the sessions (to cut a connection abruptly). */
+  const tcpSockets = new Set();
+  server.on('connection', (socket) => {
+    tcpSockets.add(socket);
+    socket.on('close', () => tcpSockets.delete(socket));
+  });
   const wss = new sockwire.WebSocketServer({ server, ...wssOptions });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -49,6 +55,7 @@ export async function startH2({ secure = true, wss: wssOptions = {}, server: ser
     wss,
     port,
     sessions,
+    tcpSockets,
     get sessionCount() {
       return sessionCount;
     },
