@@ -91,9 +91,15 @@ export function openClient(url, options, protocols) {
   });
 }
 
-/** Resolve with [code, reason-string] of the socket's 'close'. */
+/** Resolve with [code, reason-string] of the socket's 'close' ('error' events do not reject it). */
 export function closed(ws, ms = 8000) {
-  return once(ws, 'close', { signal: AbortSignal.timeout(ms) }).then(([code, reason]) => [code, reason.toString()]);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out waiting for close')), ms);
+    ws.once('close', (code, reason) => {
+      clearTimeout(timer);
+      resolve([code, reason.toString()]);
+    });
+  });
 }
 
 /** Resolve with the next message [data, isBinary]. */
