@@ -28,6 +28,9 @@ export interface Http2Windows {
 /** The defaults of {@link Http2Windows}: measured in bench/http2.mjs (64 KiB windows cost throughput on loopback). */
 export const DEFAULT_HTTP2_WINDOWS: Required<Http2Windows> = { stream: 1024 * 1024, session: 8 * 1024 * 1024 };
 
+/** Port mode: concurrent WebSockets per session (RFC 9113 §5.1.2), unless the `http2.settings` option says. */
+const DEFAULT_MAX_STREAMS = 256;
+
 /** RFC 9113 §6.9.1: a window is at most 2^31−1. */
 const MAX_WINDOW = 2 ** 31 - 1;
 
@@ -59,7 +62,8 @@ export function createHttp2Server(
   handshakeTimeout: number
 ): AnyHttp2Server {
   const given = options === true ? {} : options;
-  const settings: http2.Settings = { ...given.settings, enableConnectProtocol: true };
+  // RFC 9113 §5.1.2: bound the streams (WebSockets) one session may hold; Node's default is unlimited.
+  const settings: http2.Settings = { maxConcurrentStreams: DEFAULT_MAX_STREAMS, ...given.settings, enableConnectProtocol: true };
   if (windows !== null) settings.initialWindowSize ??= windows.stream;
   const secure = given.key !== undefined || given.cert !== undefined || given.pfx !== undefined;
   if (secure) {
