@@ -125,3 +125,33 @@ test('a client closed while its session connects never opens a stream, and other
   assert.equal(ws.httpVersion, '2.0');
   ws.terminate();
 });
+
+test('1,000 WebSockets × 16 KiB echo in flight at once on one session with the default windows never stall', { timeout: 60000 }, async () => {
+  // Regression: with a 16 MiB session window this load stalled Node's HTTP/2 layer (see README, flow control).
+  const h2 = await start({ secure: false });
+  const sockets = [];
+  for (let i = 0; i < 1000; i += 100) {
+    sockets.push(...(await Promise.all(Array.from({ length: 100 }, () => openClient(h2.url('/bulk'), clientOptions(false))))));
+  }
+  assert.equal(h2.sessionCount, 1);
+  const payload = Buffer.alloc(16 * 1024, 0x5a);
+  const rounds = 3;
+  await Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise((resolve, reject) => {
+          let left = rounds;
+          const timer = setTimeout(() => reject(new Error(`stalled with ${left} rounds left`)), 30000);
+          ws.on('message', (data) => {
+            if (!data.equals(payload)) reject(new Error('corrupted echo'));
+            if (--left === 0) {
+              clearTimeout(timer);
+              resolve();
+            } else ws.send(payload);
+          });
+          ws.send(payload);
+        })
+    )
+  );
+  for (const ws of sockets) ws.terminate();
+});
