@@ -3,7 +3,7 @@
 // WebSocket on the server and on the client. Cleartext (h2c vs ws://) and TLS (h2 vs wss://); ws 8 serves the
 // HTTP/1.1 reference row (it has no HTTP/2). The server runs pinned to CPU 0, the client (sockwire) to CPU 1.
 //
-//   node bench/http2.mjs [--sockets 500] [--seconds 3] [--only h2c,h1]
+//   node bench/http2.mjs [--sockets 500] [--seconds 3] [--reps 3] [--only h2c,h1]
 //   SOCKWIRE_BENCH_WINDOWS=65535,65535 node bench/http2.mjs …   (HTTP/2 windows in bytes: per stream, per session)
 //
 // Memory: each side measures its own RSS after gc() with 1 WebSocket open and again with all N open; the
@@ -39,6 +39,12 @@ function rss() {
   return process.memoryUsage.rss();
 }
 
+/** CPU time (user + system) this process has used, in µs. */
+function cpuMicros() {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
 /** JS heap plus Buffers after gc: finer-grained than RSS, which grows in whole pages and heap chunks. */
 function heap() {
   globalThis.gc?.();
@@ -71,6 +77,7 @@ async function serve(config) {
     ws.on('message', (data, isBinary) => {
       // In-band control: the client asks for this process's RSS.
       if (!isBinary && data.length === 4 && data.toString() === 'rss?') ws.send(`rss=${rss()},${heap()}`);
+      else if (!isBinary && data.length === 4 && data.toString() === 'cpu?') ws.send(`cpu=${cpuMicros()}`);
       else ws.send(data, { binary: isBinary });
     });
   });
@@ -119,22 +126,37 @@ async function load(config, port, sockets, seconds) {
     let counting = false;
     let count = 0;
     let stop = false;
+    let answer = null;
     for (const ws of all) {
       ws.removeAllListeners('message');
-      ws.on('message', () => {
+      ws.on('message', (data, isBinary) => {
+        // Text is the server's answer to 'cpu?'; the echo load is binary.
+        if (!isBinary) return answer?.(Number(data.toString().slice(4)));
         if (counting) count++;
         if (!stop) ws.send(payload);
       });
     }
+    const serverCpu = () =>
+      new Promise((resolve) => {
+        answer = resolve;
+        first.send('cpu?');
+      });
     for (const ws of all) ws.send(payload);
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    const serverBefore = await serverCpu();
+    const clientBefore = cpuMicros();
     counting = true;
     const started = process.hrtime.bigint();
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
     counting = false;
+    const clientUsed = cpuMicros() - clientBefore;
+    const serverUsed = (await serverCpu()) - serverBefore;
     stop = true;
     results[`msgs${size}`] = Math.round(count / elapsed);
+    // CPU per message is what contention from other processes disturbs least (wall-clock rates suffer first).
+    results[`serverCpu${size}`] = Number((serverUsed / count).toFixed(2));
+    results[`clientCpu${size}`] = Number((clientUsed / count).toFixed(2));
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   for (const ws of all) ws.terminate();
@@ -166,31 +188,53 @@ async function main() {
   const sockets = Number(arg('sockets', 500));
   const seconds = Number(arg('seconds', 3));
   const only = arg('only', Object.keys(CONFIGS).join(',')).split(',');
-  const rows = [];
-  for (const name of only) {
-    const config = CONFIGS[name];
-    const server = spawnRole('0', ['server', name]);
-    try {
-      const { port } = await firstJsonLine(server, 15000);
-      const client = spawnRole('1', ['client', name, String(port), String(sockets), String(seconds)]);
-      const result = await firstJsonLine(client, (seconds * 2 + 60) * 1000);
-      await once(client, 'exit');
-      rows.push({ name, ...config, ...result });
-      console.error(`${name}: ${JSON.stringify(result)}`);
-    } finally {
-      server.kill('SIGTERM');
+  const reps = Number(arg('reps', 3));
+  const runs = Object.fromEntries(only.map((name) => [name, []]));
+  // Repetitions interleave the transports (and rotate their order), so a burst of foreign load hits all alike.
+  for (let rep = 0; rep < reps; rep++) {
+    const order = only.map((_, i) => only[(i + rep) % only.length]);
+    for (const name of order) {
+      const server = spawnRole('0', ['server', name]);
+      try {
+        const { port } = await firstJsonLine(server, 15000);
+        const client = spawnRole('1', ['client', name, String(port), String(sockets), String(seconds)]);
+        const result = await firstJsonLine(client, (seconds * 2 + 60) * 1000);
+        await once(client, 'exit');
+        runs[name].push(result);
+        console.error(`${name} #${rep + 1}: ${JSON.stringify(result)}`);
+      } finally {
+        server.kill('SIGTERM');
+      }
     }
   }
+  const median = (values) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const rows = only.map((name) => {
+    const row = { name, ...CONFIGS[name], ...runs[name][0] };
+    for (const field of Object.keys(runs[name][0]).filter((key) => typeof runs[name][0][key] === 'number' && key !== 'connections')) {
+      row[field] = median(runs[name].map((run) => run[field]));
+    }
+    return row;
+  });
   const fmt = (n) => n.toLocaleString('en-US');
   const byName = Object.fromEntries(rows.map((row) => [row.name, row]));
-  console.log(`Run: ${new Date().toISOString()} · \`node bench/http2.mjs --sockets ${sockets} --seconds ${seconds}\` · Node ${process.version}`);
+  console.log(
+    `Run: ${new Date().toISOString()} · \`node bench/http2.mjs --sockets ${sockets} --seconds ${seconds} --reps ${reps}\` · ` +
+      `medians of ${reps} interleaved runs · Node ${process.version} · load average at the end ${os.loadavg()[0].toFixed(1)}`
+  );
   console.log('');
-  console.log('| transport | connections | server RSS B / WebSocket | server heap B / WebSocket | client RSS B / WebSocket | client heap B / WebSocket | 16 B msgs/s | 16 KiB msgs/s | 16 KiB MiB/s |');
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  console.log('| transport | TCP conns | server RSS B / WS | server heap B / WS | client RSS B / WS | client heap B / WS |');
+  console.log('|---|--:|--:|--:|--:|--:|');
+  for (const row of rows) {
+    const cells = [row.serverBytesPerSocket, row.serverHeapPerSocket, row.clientBytesPerSocket, row.clientHeapPerSocket];
+    console.log(`| ${row.label} | ${row.connections} | ${cells.map(fmt).join(' | ')} |`);
+  }
+  console.log('');
+  console.log('| transport | 16 B msgs/s | 16 B server µs/msg | 16 B client µs/msg | 16 KiB msgs/s | 16 KiB MiB/s | 16 KiB server µs/msg | 16 KiB client µs/msg |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
   for (const row of rows) {
     const mib = ((row.msgs16384 * 16384) / 1048576).toFixed(0);
-    const cells = [row.serverBytesPerSocket, row.serverHeapPerSocket, row.clientBytesPerSocket, row.clientHeapPerSocket, row.msgs16, row.msgs16384];
-    console.log(`| ${row.label} | ${row.connections} | ${cells.map(fmt).join(' | ')} | ${mib} |`);
+    const cells = [fmt(row.msgs16), row.serverCpu16, row.clientCpu16, fmt(row.msgs16384), mib, row.serverCpu16384, row.clientCpu16384];
+    console.log(`| ${row.label} | ${cells.join(' | ')} |`);
   }
   for (const [h2, h1] of [['h2c', 'h1'], ['h2-tls', 'h1-tls']]) {
     if (!byName[h2] || !byName[h1]) continue;
@@ -200,8 +244,9 @@ async function main() {
     console.log(
       `${h2} / ${h1}: server RSS per WebSocket ${(a.serverBytesPerSocket / b.serverBytesPerSocket).toFixed(2)}× (target ≤ 0.5×), ` +
         `server heap ${(a.serverHeapPerSocket / b.serverHeapPerSocket).toFixed(2)}×, ` +
-        `client ${(a.clientBytesPerSocket / b.clientBytesPerSocket).toFixed(2)}×, 16 B ${(a.msgs16 / b.msgs16).toFixed(2)}×, ` +
-        `16 KiB ${(a.msgs16384 / b.msgs16384).toFixed(2)}× (target ≥ 0.8×)`
+        `client ${(a.clientBytesPerSocket / b.clientBytesPerSocket).toFixed(2)}×; msgs/s 16 B ${(a.msgs16 / b.msgs16).toFixed(2)}×, ` +
+        `16 KiB ${(a.msgs16384 / b.msgs16384).toFixed(2)}× (target ≥ 0.8×); server CPU per 16 KiB message ` +
+        `${(a.serverCpu16384 / b.serverCpu16384).toFixed(2)}×, client ${(a.clientCpu16384 / b.clientCpu16384).toFixed(2)}×`
     );
   }
 }

@@ -46,6 +46,7 @@ import type { BroadcastOptions as BroadcastOptionsType, BroadcastResult as Broad
 import type { ShutdownOptions as ShutdownOptionsType, ShutdownResult as ShutdownResultType } from './features/shutdown';
 import type { ProxyOption as ProxyOptionType, ProxySettings as ProxySettingsType } from './io/proxy-plan';
 import type { ProxyError as ProxyErrorType } from './core/proxy-failure';
+import type { Http2Windows as Http2WindowsType } from './io/http2-server';
 
 /** Everything `require('sockwire')` carries besides the class itself. */
 interface Statics {
@@ -143,6 +144,8 @@ declare namespace WebSocket {
   type WebSocketCloseInfo = WebSocketCloseInfoType;
   type WebSocketError = WebSocketErrorClass;
   type WebSocketMessage = WebSocketMessageType;
+  // sockwire: WebSockets over HTTP/2 (RFC 8441), the `http2Windows` option.
+  type Http2Windows = Http2WindowsType;
 }
 
 export = WebSocket;

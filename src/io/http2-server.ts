@@ -34,6 +34,17 @@ const DEFAULT_MAX_STREAMS = 256;
 /** RFC 9113 §6.9.1: a window is at most 2^31−1. */
 const MAX_WINDOW = 2 ** 31 - 1;
 
+/**
+ * RFC 9113 §6.5.2: the largest DATA frame we accept. Above Node's 16 KiB default, a 16 KiB WebSocket message (plus
+ * its frame header) travels in one HTTP/2 frame instead of two, one event instead of two on the receiving side.
+ */
+const MAX_FRAME_SIZE = 64 * 1024;
+
+/** The SETTINGS that go with the windows: initial stream window and frame size (the session window is separate). */
+export function flowSettings(windows: Required<Http2Windows>): http2.Settings {
+  return { initialWindowSize: windows.stream, maxFrameSize: MAX_FRAME_SIZE };
+}
+
 /** Resolve the windows option: `false` keeps Node's (and the app's) settings. */
 export function resolveHttp2Windows(option: Http2Windows | false | undefined): Required<Http2Windows> | null {
   if (option === false) return null;
@@ -64,7 +75,7 @@ export function createHttp2Server(
   const given = options === true ? {} : options;
   // RFC 9113 §5.1.2: bound the streams (WebSockets) one session may hold; Node's default is unlimited.
   const settings: http2.Settings = { maxConcurrentStreams: DEFAULT_MAX_STREAMS, ...given.settings, enableConnectProtocol: true };
-  if (windows !== null) settings.initialWindowSize ??= windows.stream;
+  if (windows !== null) Object.assign(settings, { ...flowSettings(windows), ...given.settings, enableConnectProtocol: true });
   const secure = given.key !== undefined || given.cert !== undefined || given.pfx !== undefined;
   if (secure) {
     const tlsDeadline = handshakeTimeout > 0 ? { handshakeTimeout } : {};
@@ -136,7 +147,7 @@ export class Http2Attachment {
     // RFC 8441 §3: advertise extended CONNECT only while WebSockets are served here; sessions opened from now on
     // carry it (a browser that saw the setting does not fall back to HTTP/1.1 when its CONNECT is refused).
     const settings: http2.Settings = { enableConnectProtocol: true };
-    if (windows !== null && !ownsServer) settings.initialWindowSize = windows.stream;
+    if (windows !== null && !ownsServer) Object.assign(settings, flowSettings(windows));
     server.updateSettings(settings);
   }
 

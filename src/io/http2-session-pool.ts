@@ -11,7 +11,7 @@ import type { ClientHttp2Session } from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { Http2Windows } from './http2-server';
+import { flowSettings, type Http2Windows } from './http2-server';
 
 /** Where to connect and how. */
 export interface SessionTarget {
@@ -216,7 +216,7 @@ function openSession(entry: PooledSession): void {
 function startSession(entry: PooledSession, socket: Duplex): void {
   const windows = entry.target.windows;
   const settings: http2.Settings = { enablePush: false };
-  if (windows !== null) settings.initialWindowSize = windows.stream;
+  if (windows !== null) Object.assign(settings, flowSettings(windows));
   const scheme = entry.target.secure ? 'https' : 'http';
   const session = http2.connect(`${scheme}://${entry.target.host}:${entry.target.port}`, { settings, createConnection: () => socket });
   entry.session = session;

@@ -119,6 +119,19 @@ for (const secure of [true, false]) {
       assert.equal(server._socket.rstCode, 8);
     });
 
+    test('maxPayload: a message over the limit is refused with 1009 (the refusing side reads 1006, as ws)', async () => {
+      const accepted = nextConnection(h2.wss);
+      const ws = await openClient(h2.url('/limit'), clientOptions(secure, { maxPayload: 1000 }));
+      const [server] = await accepted;
+      const errors = [];
+      ws.on('error', (error) => errors.push(error.code));
+      const closes = Promise.all([closed(ws), closed(server)]);
+      server.send(Buffer.alloc(1001));
+      const [[clientCode], [serverCode]] = await closes;
+      assert.deepEqual([clientCode, serverCode], [1006, 1009]);
+      assert.deepEqual(errors, ['WS_ERR_UNSUPPORTED_MESSAGE_LENGTH']);
+    });
+
     test('permessage-deflate is negotiated and compresses over the stream', async () => {
       const accepted = nextConnection(h2.wss);
       const ws = await openClient(h2.url('/deflate'), clientOptions(secure, { perMessageDeflate: { threshold: 0 } }));

@@ -212,6 +212,24 @@ describe('one port, both protocols; port mode', () => {
   });
 });
 
+describe('noServer', () => {
+  test("handleUpgrade takes the stream of an extended CONNECT from the server's 'connect' event", async () => {
+    const server = http2.createServer({ settings: { enableConnectProtocol: true } }, (req, res) => res.end('page'));
+    const wss = new sockwire.WebSocketServer({ noServer: true });
+    server.on('connect', (req) => wss.handleUpgrade(req, req.stream, Buffer.alloc(0), (ws) => ws.send(`hi ${req.url}`)));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const ws = new sockwire.WebSocket(`ws://127.0.0.1:${server.address().port}/no-server`, clientOptions(false));
+    const [message] = await nextMessage(ws);
+    assert.equal(message.toString(), 'hi /no-server');
+    assert.equal(ws.httpVersion, '2.0');
+    const closing = closed(ws);
+    ws.close(1000);
+    assert.deepEqual(await closing, [1000, '']);
+  });
+});
+
 describe('features per stream', () => {
   test('heartbeat terminates a silent peer with CANCEL; back-pressure, broadcast and topics work per stream', async () => {
     const h2 = await start({ secure: false, wss: { heartbeat: { interval: 100, timeout: 100 }, maxBackpressure: 64 * 1024 } });
