@@ -175,7 +175,8 @@ export function connectClient(websocket: ClientOwner, address: string | URL, pro
   // it falls back here on HTTP/1.1.
   if (proxy === null && wantsHttp2(options, opts.protocolVersion, secure, ipc)) {
     const fallback = (): void => connectClient(websocket, address, protocols, { ...options, http2: false });
-    connectHttp2(websocket, { url, secure, host: opts.host as string, port: Number(opts.port), headers, auth: opts.auth as string | undefined, protocols: [...protocolSet], deflate, options: opts, fallback });
+    const target = { url, secure, host: opts.host as string, port: Number(opts.port), auth: opts.auth as string | undefined };
+    connectHttp2(websocket, { ...target, headers, protocols: [...protocolSet], deflate, options: opts, fallback });
     return;
   }
 

@@ -1,6 +1,7 @@
 /**
- * Binds one protocol session to one Node `Duplex` (TCP/TLS socket, or an HTTP/2 stream, RFC 8441): feeds input to the reader, writes what the
- * session asks for, owns the close timer, and reports to its owner (the WebSocket). No protocol decisions here.
+ * Binds one protocol session to one Node `Duplex` (TCP/TLS socket, or an HTTP/2 stream for RFC 8441): feeds input
+ * to the reader, writes what the session asks for, owns the close timer, and reports to its owner (the WebSocket).
+ * No protocol decisions here.
  */
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';

@@ -133,15 +133,20 @@ function grant(entry: PooledSession, request: SessionRequest): void {
   request.granted = entry;
   process.nextTick(() => {
     if (request.cancelled) return;
-    let released = false;
-    const giveBack = (): void => {
-      if (released) return;
-      released = true;
-      request.granted = null;
-      release(entry);
-    };
-    request.done({ kind: 'session', session: entry.session as ClientHttp2Session, release: giveBack });
+    // From here the WebSocket gives the stream back; the request (and what its callback holds) can go.
+    request.granted = null;
+    request.done({ kind: 'session', session: entry.session as ClientHttp2Session, release: releaseOnce(entry) });
   });
+}
+
+/** A release callback for one stream that holds nothing but the session entry (it lives as long as the stream). */
+function releaseOnce(entry: PooledSession): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    release(entry);
+  };
 }
 
 function release(entry: PooledSession): void {
