@@ -198,17 +198,20 @@ async function main() {
       try {
         const { port } = await firstJsonLine(server, 15000);
         const client = spawnRole('1', ['client', name, String(port), String(sockets), String(seconds)]);
-        const result = await firstJsonLine(client, (seconds * 2 + 60) * 1000);
+        const result = await firstJsonLine(client, (seconds * 2 + 120) * 1000);
         await once(client, 'exit');
         runs[name].push(result);
         console.error(`${name} #${rep + 1}: ${JSON.stringify(result)}`);
+      } catch (error) {
+        // A run that did not finish is no result (and is reported); the others still count.
+        console.error(`${name} #${rep + 1}: no result: ${error.message}`);
       } finally {
         server.kill('SIGTERM');
       }
     }
   }
   const median = (values) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const rows = only.map((name) => {
+  const rows = only.filter((name) => runs[name].length > 0).map((name) => {
     const row = { name, ...CONFIGS[name], ...runs[name][0] };
     for (const field of Object.keys(runs[name][0]).filter((key) => typeof runs[name][0][key] === 'number' && key !== 'connections')) {
       row[field] = median(runs[name].map((run) => run[field]));
