@@ -55,6 +55,7 @@ import type { ClusterPrimary as ClusterPrimaryType, ClusterPrimaryOptions as Clu
 import type { PubSubAdapter as PubSubAdapterType, PubSubAdapterEvents as PubSubAdapterEventsType } from './pubsub/adapter';
 import type { PubSubGap as PubSubGapType, PubSubCounters as PubSubCountersType } from './pubsub/pubsub-events';
 import type { PubSubErrorCode as PubSubErrorCodeType } from './pubsub/pubsub-errors';
+import type { Http2Windows as Http2WindowsType } from './io/http2-server';
 
 /** Everything `require('sockwire')` carries besides the class itself. */
 interface Statics {
@@ -176,6 +177,8 @@ declare namespace WebSocket {
   type PubSubGap = PubSubGapType;
   type PubSubCounters = PubSubCountersType;
   type PubSubErrorCode = PubSubErrorCodeType;
+  // sockwire: WebSockets over HTTP/2 (RFC 8441), the `http2Windows` option.
+  type Http2Windows = Http2WindowsType;
 }
 
 export = WebSocket;

@@ -6,6 +6,7 @@ import type { ClientRequestArgs, OutgoingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 import type { ProxyOption } from '../io/proxy-plan';
+import type { Http2Windows } from '../io/http2-server';
 
 /** permessage-deflate settings (RFC 7692 §7.1), ws's names. */
 export interface PerMessageDeflateOptions {
@@ -56,6 +57,14 @@ export interface ClientOptions extends ConnectionLimits, SocketFeatureOptions, S
   createConnection?(options: Record<string, unknown>, callback?: () => void): Duplex;
   /** sockwire: connect through a proxy (README "Proxies"); default `false`, or `'env'` under `NODE_USE_ENV_PROXY=1`. */
   proxy?: ProxyOption;
+  /**
+   * sockwire: WebSockets over HTTP/2 (RFC 8441) on a session shared per origin. `true`: for `wss:`, offer ALPN `h2`
+   * and `http/1.1` and use HTTP/2 when the server picks it and allows extended CONNECT, else HTTP/1.1;
+   * `'prior-knowledge'` also speaks h2c to `ws:` URLs. Ignored with `agent`, `createConnection`, a proxy or version 8.
+   */
+  http2?: boolean | 'prior-knowledge';
+  /** sockwire: HTTP/2 flow-control windows of the client's sessions (default 1 MiB per stream, 8 MiB per session). */
+  http2Windows?: Http2Windows | false;
 }
 
 /** `verifyClient`'s `info` argument. */

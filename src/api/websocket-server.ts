@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { SecureServerOptions as Http2SecureServerOptions, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { checkUpgradeRequest, checkRequestedProtocols, formatAcceptHeaders } from '../core/handshake';
@@ -13,6 +14,18 @@ import { parseExtensionHeader, formatExtensionHeader, type ExtensionOffers, type
 import { PerMessageDeflate } from '../extensions/permessage-deflate';
 import type { ExtensionMap } from '../io/sender';
 import { armHandshakeTimers, clearHandshakeTimer } from '../io/handshake-timer';
+import { isHttp2Stream, writeAccept } from '../io/handshake-response';
+import { checkExtendedConnect, formatExtendedConnectAccept } from '../core/http2-handshake';
+import { EMPTY_BUFFER } from '../core/constants';
+import {
+  Http2Attachment,
+  createHttp2Server,
+  isHttp2Server,
+  resolveHttp2Windows,
+  type AnyHttp2Server,
+  type Http2Windows
+} from '../io/http2-server';
+import type { Http2UpgradeRequest } from '../io/http2-request';
 import { LIMIT_DEFAULTS, type ConnectionLimits, type PerMessageDeflateOptions, type VerifyClientInfo } from './options';
 import { WebSocket } from './websocket';
 import type { SocketFeatureOptions, ServerFeatureOptions } from './options';
@@ -49,7 +62,15 @@ export interface ServerOptions<WS extends typeof WebSocket = typeof WebSocket>
   host?: string;
   port?: number;
   backlog?: number;
-  server?: HttpServer | HttpsServer;
+  /** An `http`/`https` server, or an `http2` one (`createSecureServer()`, `createServer()` for h2c): RFC 8441. */
+  server?: HttpServer | HttpsServer | AnyHttp2Server;
+  /**
+   * sockwire, port mode: serve over HTTP/2 (RFC 8441). `true` is cleartext h2c (prior knowledge); options with a
+   * `key`/`cert` (or `pfx`) make a TLS server offering `h2` and, unless `allowHTTP1: false`, `http/1.1`.
+   */
+  http2?: true | Http2SecureServerOptions;
+  /** sockwire: HTTP/2 flow-control windows (default 1 MiB per stream, 8 MiB per session); `false` keeps Node's. */
+  http2Windows?: Http2Windows | false;
   verifyClient?: VerifyClientCallbackAsync | VerifyClientCallbackSync;
   handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
   path?: string;
@@ -98,7 +119,8 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
   options: Required<Pick<ServerOptions<WS>, 'clientTracking' | 'noServer'>> & ServerOptions<WS> & Record<string, unknown>;
   /** Connected clients, when `clientTracking` is on. */
   clients: Set<InstanceType<WS>>;
-  private _server: HttpServer | HttpsServer | null = null;
+  private _server: HttpServer | HttpsServer | AnyHttp2Server | null = null;
+  private _http2: Http2Attachment | null = null;
   private _removeListeners: (() => void) | null = null;
   private _state = RUNNING;
   private _shouldEmitClose = false;
@@ -129,13 +151,16 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     if ((!hasPort && !resolved.server && !resolved.noServer) || (hasPort && (resolved.server || resolved.noServer)) || (resolved.server && resolved.noServer)) {
       throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified');
     }
+    const windows = resolveHttp2Windows(resolved.http2Windows);
     if (hasPort) {
-      const server = http.createServer((_req, res) => {
+      const upgradeRequired = (_req: unknown, res: http.ServerResponse | import('node:http2').Http2ServerResponse): void => {
         const body = http.STATUS_CODES[426] as string;
         res.writeHead(426, { 'Content-Length': body.length, 'Content-Type': 'text/plain' });
         res.end(body);
-      });
-      armHandshakeTimers(server, options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
+      };
+      const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+      const server = resolved.http2 ? createHttp2Server(resolved.http2, upgradeRequired, windows, timeout) : http.createServer(upgradeRequired);
+      armHandshakeTimers(server, timeout, 'setSecureContext' in server ? 'secureConnection' : 'connection');
       server.listen(resolved.port, resolved.host ?? undefined, resolved.backlog ?? undefined, callback);
       this._server = server;
     } else if (resolved.server) {
@@ -154,10 +179,17 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
       server.on('listening', onListening);
       server.on('error', onError);
       server.on('upgrade', onUpgrade);
+      // RFC 8441: extended CONNECT streams of an HTTP/2 server take the same path as HTTP/1.1 upgrades.
+      if (isHttp2Server(server)) {
+        const onStream = (req: Http2UpgradeRequest, stream: ServerHttp2Stream): void =>
+          onUpgrade(req as unknown as IncomingMessage, stream, EMPTY_BUFFER);
+        this._http2 = new Http2Attachment(server, windows, hasPort, onStream);
+      }
       this._removeListeners = () => {
         server.removeListener('listening', onListening);
         server.removeListener('error', onError);
         server.removeListener('upgrade', onUpgrade);
+        this._http2?.detach();
       };
     }
     if (resolved.perMessageDeflate === true) resolved.perMessageDeflate = {};
@@ -202,6 +234,8 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
       (this._removeListeners as () => void)();
       this._removeListeners = null;
       this._server = null;
+      // An HTTP/2 server's close() waits for its sessions: end them with GOAWAY (open streams still finish).
+      this._http2?.closeSessions(true);
       server.close(() => emitClose(this));
     }
   }
@@ -221,7 +255,8 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, callback: UpgradeCallback<InstanceType<WS>>): void {
     socket.on('error', socketOnError);
     markUpgradeStart(req);
-    const rejection = checkUpgradeRequest(req);
+    // RFC 8441 §5 on an HTTP/2 stream (noServer users pass the stream of an extended CONNECT), else RFC 6455 §4.2.1.
+    const rejection = isHttp2Stream(socket) ? checkExtendedConnect(req.headers) : checkUpgradeRequest(req);
     if (rejection !== null) {
       this.refuse(req, socket, rejection.status, rejection.message, rejection.headers, rejection.clientError);
       return;
@@ -345,10 +380,12 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
       extensionsHeader = formatExtensionHeader({ [PerMessageDeflate.extensionName]: [deflate.params] } as unknown as FormattableExtensions);
       ws._extensions = extensions;
     }
-    const headers = formatAcceptHeaders(key, protocol || undefined, extensionsHeader);
+    const headers = isHttp2Stream(socket)
+      ? formatExtendedConnectAccept(protocol || undefined, extensionsHeader)
+      : formatAcceptHeaders(key, protocol || undefined, extensionsHeader);
     this.emit('headers', headers, req);
     clearHandshakeTimer(socket);
-    socket.write(headers.concat('\r\n').join('\r\n'));
+    writeAccept(socket, headers);
     socket.removeListener('error', socketOnError);
     socket[kHandled] = true;
     ws.setSocket(socket, head, this.options);
@@ -399,6 +436,8 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     let promise: Promise<ShutdownResult>;
     try {
       promise = shutdownClients(this._hub, this.clients as Set<WebSocket> | undefined, options, () => {
+        // HTTP/2: GOAWAY first, so no new stream starts on a session whose WebSockets are closing.
+        this._http2?.closeSessions(false);
         if (this._state === RUNNING) this.close();
       });
     } catch (error) {

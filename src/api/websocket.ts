@@ -13,6 +13,7 @@ import { Connection, type ClosedBy, type ConnectionOwner } from '../io/connectio
 import { byteLengthOf, type SendData } from '../io/data';
 import type { ExtensionMap, FrameSender, SendOptions } from '../io/sender';
 import { connectClient, type ClientOwner, type HandshakeOptions } from '../io/client-handshake';
+import { isHttp2Stream } from '../io/handshake-response';
 import { LIMIT_DEFAULTS, resolveLimits, type ClientOptions, type ConnectionLimits } from './options';
 import { addEventListener, removeEventListener, defineEventHandlerAttributes, kWasClean } from './event-target';
 import { SocketFeatures, resolveFeatureOptions, type SendStatus } from '../features/socket-features';
@@ -150,6 +151,15 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   /** True after `pause()`, until `resume()`. */
   get isPaused(): boolean {
     return this._paused;
+  }
+
+  /**
+   * sockwire: the HTTP version the handshake used, as Node's `req.httpVersion`: `'2.0'` for a WebSocket over an
+   * HTTP/2 stream (RFC 8441), `'1.1'` otherwise, `''` while a client is still connecting.
+   */
+  get httpVersion(): string {
+    const socket = this._socket;
+    return socket === null ? '' : isHttp2Stream(socket) ? '2.0' : '1.1';
   }
 
   /** The subprotocol the server selected ('' if none). */

@@ -226,7 +226,17 @@ export function checkServerResponse(
   if (headerValue(headers['sec-websocket-accept']) !== acceptKey(expected.key)) {
     return reject('Invalid Sec-WebSocket-Accept header');
   }
+  return checkNegotiatedHeaders(headers, expected);
+}
 
+/**
+ * The checks of a server's answer shared by HTTP/1.1 and HTTP/2 (RFC 8441 §5 keeps them): `Sec-WebSocket-Protocol`
+ * then `Sec-WebSocket-Extensions`, with ws's messages.
+ */
+export function checkNegotiatedHeaders(
+  headers: HeaderValues,
+  expected: Pick<ClientOffer, 'protocols' | 'extensionsOffered'>
+): ServerResponseAccepted | ServerResponseRejected {
   // RFC 6455 §4.1 item 6: the server may only pick one of the offered subprotocols (compared exactly).
   const protocol = headerValue(headers['sec-websocket-protocol']);
   if (protocol !== undefined) {

@@ -5,13 +5,14 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { formatHttpRejection, statusText } from '../core/handshake';
+import { statusText } from '../core/handshake';
+import { writeRefusal } from '../io/handshake-response';
 import { publishUpgrade, upgradeChannel } from './diagnostics';
 import type { ServerHub } from './server-hub';
 
 const ABANDONED_REASON = 'The client went away before the handshake was answered';
 
-/** Write an HTTP refusal and close the socket once it is flushed. */
+/** Write an HTTP refusal (a status response on an HTTP/2 stream) and close the socket once it is flushed. */
 export function refuseUpgrade(
   hub: ServerHub,
   request: IncomingMessage,
@@ -21,8 +22,7 @@ export function refuseUpgrade(
   headers?: Record<string, string>
 ): void {
   noteRefusal(hub, request, status, message);
-  socket.once('finish', socket.destroy);
-  socket.end(formatHttpRejection(status, message, headers));
+  writeRefusal(socket, status, message, headers);
 }
 
 /**

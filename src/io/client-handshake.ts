@@ -15,6 +15,7 @@ import { PerMessageDeflate } from '../extensions/permessage-deflate';
 import type { ExtensionMap } from './sender';
 import { planProxy, type ProxyPlan } from './proxy-plan';
 import { ProxyTunnel, tunnelledRequest, type TunnelTarget } from './proxy-tunnel';
+import { connectHttp2, wantsHttp2 } from './http2-client';
 
 /** What the handshake needs from the WebSocket it connects. */
 export interface ClientOwner {
@@ -168,6 +169,15 @@ export function connectClient(websocket: ClientOwner, address: string | URL, pro
     const parts = (opts.path as string).split(':');
     opts.socketPath = parts[0];
     opts.path = parts[1];
+  }
+
+  // RFC 8441: over a pooled HTTP/2 session when asked for and possible (not through a proxy: HTTP/1.1 tunnels only);
+  // it falls back here on HTTP/1.1.
+  if (proxy === null && wantsHttp2(options, opts.protocolVersion, secure, ipc)) {
+    const fallback = (): void => connectClient(websocket, address, protocols, { ...options, http2: false });
+    const target = { url, secure, host: opts.host as string, port: Number(opts.port), auth: opts.auth as string | undefined };
+    connectHttp2(websocket, { ...target, headers, protocols: [...protocolSet], deflate, options: opts, fallback });
+    return;
   }
 
   let req: http.ClientRequest;

@@ -1,6 +1,7 @@
 /**
- * Binds one protocol session to one Node `Duplex` (TCP/TLS socket): feeds input to the reader, writes what the
- * session asks for, owns the close timer, and reports to its owner (the WebSocket). No protocol decisions here.
+ * Binds one protocol session to one Node `Duplex` (TCP/TLS socket, or an HTTP/2 stream for RFC 8441): feeds input
+ * to the reader, writes what the session asks for, owns the close timer, and reports to its owner (the WebSocket).
+ * No protocol decisions here.
  */
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
@@ -13,6 +14,7 @@ import { Session, type SessionHost } from '../core/session';
 import { FrameSender, type ExtensionMap } from './sender';
 import { inputClock } from './timer-wheel';
 import { messageByteLength } from './traffic';
+import { destroyTransport } from './handshake-response';
 
 /** What the connection reports to the object that owns it. */
 export interface ConnectionOwner {
@@ -161,7 +163,7 @@ export class Connection implements ReaderSink, SessionHost {
     if (!this.socket.writableEnded) this.socket.end();
   }
   destroy(): void {
-    this.socket.destroy();
+    destroyTransport(this.socket);
   }
   stopReading(): void {
     if (this.readingStopped) return;
@@ -288,5 +290,5 @@ function resumeSocket(socket: Duplex): void {
   socket.resume();
 }
 function destroySocket(socket: Duplex): void {
-  socket.destroy();
+  destroyTransport(socket);
 }

@@ -5,27 +5,35 @@
  */
 import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { isHttp2Stream } from './handshake-response';
 
 const kTimer = Symbol('sockwire.handshakeTimer');
 type TimedSocket = Duplex & { [kTimer]?: NodeJS.Timeout };
 
-/** Destroy every socket of `server` that has not been handed to {@link clearHandshakeTimer} within `ms`. */
-export function armHandshakeTimers(server: Server, ms: number): void {
+/**
+ * Destroy every socket of `server` that has not been handed to {@link clearHandshakeTimer} within `ms`. A TLS
+ * server's timers go on its `'secureConnection'` sockets (Node's own TLS `handshakeTimeout` covers the TLS part).
+ */
+export function armHandshakeTimers(server: Server, ms: number, event: 'connection' | 'secureConnection' = 'connection'): void {
   if (!(ms > 0)) return;
-  server.on('connection', (socket: TimedSocket) => {
+  server.on(event, (socket: TimedSocket) => {
     socket[kTimer] = setTimeout(destroySocket, ms, socket);
     socket.once('close', onClose);
   });
 }
 
-/** The handshake finished (or was answered): stop the deadline. */
+/**
+ * The handshake finished (or was answered): stop the deadline. For an HTTP/2 stream the deadline is its session's
+ * socket's: a session that carries a WebSocket has proved itself.
+ */
 export function clearHandshakeTimer(socket: Duplex): void {
-  const timed = socket as TimedSocket;
+  const timed = (isHttp2Stream(socket) ? socket.session?.socket : socket) as TimedSocket | undefined;
+  if (timed === undefined) return;
   const timer = timed[kTimer];
   if (timer === undefined) return;
   clearTimeout(timer);
   timed[kTimer] = undefined;
-  socket.removeListener('close', onClose);
+  timed.removeListener('close', onClose);
 }
 
 function onClose(this: Duplex): void {

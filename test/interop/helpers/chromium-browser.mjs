@@ -31,10 +31,10 @@ export const CHROMIUM_FLAGS = [
 ];
 
 /**
- * Launch Chromium with a fresh `--user-data-dir`. Resolves `{ context, newPage(), close() }`; `close()` also
- * deletes the profile. Throws a clear error when the binary is missing.
+ * Launch Chromium with a fresh `--user-data-dir` (and `args` after the default flags). Resolves
+ * `{ context, newPage(), close() }`; `close()` also deletes the profile. Throws a clear error when the binary is missing.
  */
-export async function launchChromium({ viewport = { width: 960, height: 640 } } = {}) {
+export async function launchChromium({ viewport = { width: 960, height: 640 }, args = [] } = {}) {
   if (CHROMIUM_PATH === undefined || !existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run \`npm test\` as root, or set SOCKWIRE_CHROMIUM`);
   }
@@ -45,7 +45,7 @@ export async function launchChromium({ viewport = { width: 960, height: 640 } } 
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: CHROMIUM_FLAGS,
+      args: [...CHROMIUM_FLAGS, ...args],
       viewport,
       timeout: 30000
     });
