@@ -45,7 +45,9 @@ test('serve --stats-interval is checked like every numeric option', async () => 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
 test('serve --stats on a terminal: the summary is redrawn in place; Ctrl+C leaves it and exits 0', { ...T, skip: !hasScript && 'util-linux script is not installed' }, async () => {
-  const command = `'${process.execPath}' '${BIN}' serve --echo --port 0 --stats --stats-interval 0.1`;
+  // `exec`: script runs the command through $SHELL (dash when SHELL is unset); without it dash stays the pty's
+  // foreground process too, takes the SIGINT itself and exits 130 whatever the server does.
+  const command = `exec '${process.execPath}' '${BIN}' serve --echo --port 0 --stats --stats-interval 0.1`;
   // -q quiet, -f flush at once, -e exit with the child's code, -c the command; the log file is /dev/null.
   const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '' } });
   let output = '';
