@@ -40,26 +40,9 @@ export function parseFrames(bytes, { partial: wantPartial = false } = {}) {
   const frames = [];
   let partial = null;
   let at = 0;
-  while (at + 2 <= bytes.length) {
-    const b0 = bytes[at];
-    const b1 = bytes[at + 1];
-    let length = b1 & 0x7f;
-    let pos = at + 2;
-    if (length === 126) {
-      if (pos + 2 > bytes.length) break;
-      length = bytes.readUInt16BE(pos);
-      pos += 2;
-    } else if (length === 127) {
-      if (pos + 8 > bytes.length) break;
-      length = bytes.readUInt32BE(pos) * 2 ** 32 + bytes.readUInt32BE(pos + 4);
-      pos += 8;
-    }
-    let key = null;
-    if (b1 & 0x80) {
-      if (pos + 4 > bytes.length) break;
-      key = bytes.subarray(pos, pos + 4);
-      pos += 4;
-    }
+  for (let header = readHeader(bytes, at); header !== null; header = readHeader(bytes, at)) {
+    const { b0, length, key } = header;
+    const pos = header.payloadAt;
     const complete = pos + length <= bytes.length;
     if (!complete && !wantPartial) break;
     const payload = Buffer.from(bytes.subarray(pos, pos + length));
@@ -73,4 +56,35 @@ export function parseFrames(bytes, { partial: wantPartial = false } = {}) {
     at = pos + length;
   }
   return { frames, rest: bytes.subarray(at), partial };
+}
+
+/** The header of the frame at `at` (`{ b0, length, key, payloadAt }`), or null while it is incomplete. */
+function readHeader(bytes, at) {
+  if (at + 2 > bytes.length) return null;
+  const b0 = bytes[at];
+  const b1 = bytes[at + 1];
+  let length = b1 & 0x7f;
+  let pos = at + 2;
+  if (length === 126) {
+    if (pos + 2 > bytes.length) return null;
+    length = bytes.readUInt16BE(pos);
+    pos += 2;
+  } else if (length === 127) {
+    if (pos + 8 > bytes.length) return null;
+    length = bytes.readUInt32BE(pos) * 2 ** 32 + bytes.readUInt32BE(pos + 4);
+    pos += 8;
+  }
+  let key = null;
+  if (b1 & 0x80) {
+    if (pos + 4 > bytes.length) return null;
+    key = bytes.subarray(pos, pos + 4);
+    pos += 4;
+  }
+  return { b0, length, key, payloadAt: pos };
+}
+
+/** How many bytes the frame at the start of `bytes` takes on the wire, or undefined while its header is incomplete. */
+export function frameLength(bytes) {
+  const header = readHeader(bytes, 0);
+  return header === null ? undefined : header.payloadAt + header.length;
 }
