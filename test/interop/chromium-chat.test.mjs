@@ -1,6 +1,7 @@
 // The demo chat in a real browser: `sockwire serve`'s server (started in process) serves demo/, two Chromium pages
 // join, chat, see each other's messages and the online list, and reconnect by themselves after the server restarts.
-// The test saves the screenshot shown in the README (docs/demo.png).
+// It takes a screenshot; with SOCKWIRE_UPDATE_SCREENSHOT=1 it saves it as the README's docs/demo.png (otherwise a
+// test run would rewrite a tracked file).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -11,6 +12,7 @@ import { join, say, waitForPage } from './helpers/chat-page.mjs';
 const require = createRequire(import.meta.url);
 const { startServer } = require('../../dist/cjs/cli/serve.js');
 const SCREENSHOT = fileURLToPath(new URL('../../docs/demo.png', import.meta.url));
+const UPDATE_SCREENSHOT = process.env.SOCKWIRE_UPDATE_SCREENSHOT === '1';
 
 describe('demo chat in Chromium', { timeout: 45000, skip: CHROMIUM_SKIP }, () => {
   let browser;
@@ -50,7 +52,8 @@ describe('demo chat in Chromium', { timeout: 45000, skip: CHROMIUM_SKIP }, () =>
     const bobView = await waitForPage(bob, (s) => s.messages.length === 3, "three lines on bob's page");
     assert.deepEqual(bobView.messages, aliceView.messages.slice(1)); // bob joined second: no "bob joined" line
     assert.equal(await alice.locator('#messages b').count(), 0); // text stays text
-    await alice.screenshot({ path: SCREENSHOT });
+    const shot = await alice.screenshot(UPDATE_SCREENSHOT ? { path: SCREENSHOT } : {});
+    assert.deepEqual([...shot.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); // a PNG
 
     // Restart the server on the same port: both pages notice, back off, reconnect and rejoin on their own.
     await server.stop();
