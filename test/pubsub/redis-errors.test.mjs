@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { REDIS_SKIP, freePort, startRedis } from './helpers/redis-server.mjs';
 import { WebSocketServer, openClient, onceEvent, withTimeout } from '../features/helpers.mjs';
+import { resourcesSettle } from '../helpers/resources.mjs';
 
 const require = createRequire(import.meta.url);
 const { RedisPubSub } = require('../../dist/cjs/redis.js');
@@ -39,18 +40,6 @@ async function errorsReported(errors) {
   );
 }
 
-/** Wait until the process holds no more sockets, servers or timers than it did `before` (bounded). */
-async function noExtraResources(before) {
-  const tally = (list) => list.reduce((counts, name) => counts.set(name, (counts.get(name) ?? 0) + 1), new Map());
-  const extra = () => {
-    const then = tally(before);
-    return [...tally(process.getActiveResourcesInfo())].filter(([name, n]) => n > (then.get(name) ?? 0)).map(([name]) => name);
-  };
-  const deadline = Date.now() + 3000;
-  while (extra().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-  return extra();
-}
-
 describe('RedisPubSub errors', { skip: REDIS_SKIP, timeout: 30000 }, () => {
   test('a wrong password: one pubsubError per outage, local delivery goes on, shutdown leaves nothing', async (t) => {
     const redis = await startRedis({ config: ['requirepass s3cret'] });
@@ -70,7 +59,7 @@ describe('RedisPubSub errors', { skip: REDIS_SKIP, timeout: 30000 }, () => {
     }
     ws.terminate();
     await wss.shutdown({ timeout: 500 });
-    assert.deepEqual(await noExtraResources(before), []);
+    assert.deepEqual(await resourcesSettle(before), []);
     assert.deepEqual(unhandled, []);
 
     // The right password works.
@@ -92,7 +81,7 @@ describe('RedisPubSub errors', { skip: REDIS_SKIP, timeout: 30000 }, () => {
     ws.terminate();
     await pubsub.close();
     await wss.shutdown({ timeout: 500 });
-    assert.deepEqual(await noExtraResources(before), []);
+    assert.deepEqual(await resourcesSettle(before), []);
     assert.deepEqual(unhandled, []);
   });
 

@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withTimeout } from '../../helpers/server-helpers.mjs';
+import { resourcesSettle } from '../../helpers/resources.mjs';
 
 const WAIT_MS = 8000;
 const within = (promise, label, ms = WAIT_MS) => withTimeout(promise, label, ms);
@@ -35,21 +36,6 @@ function recorder(adapter) {
       );
     }
   };
-}
-
-/** Handles held now beyond those in `before`, by kind (a handle of an earlier test that closed since is no gain). */
-function gained(before) {
-  const tally = (list) => list.reduce((map, name) => map.set(name, (map.get(name) ?? 0) + 1), new Map());
-  const then = tally(before.filter((name) => name !== 'TTYWrap'));
-  const now = tally(process.getActiveResourcesInfo().filter((name) => name !== 'TTYWrap'));
-  return [...now].flatMap(([name, n]) => Array(Math.max(0, n - (then.get(name) ?? 0))).fill(name));
-}
-
-/** Wait until the process holds no handle beyond `before` (sockets and timers released after close). */
-async function resourcesSettle(before) {
-  const deadline = Date.now() + 3000;
-  while (gained(before).length > 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
-  return gained(before);
 }
 
 export function adapterContract(name, make, options = {}) {
