@@ -104,6 +104,7 @@ export function requestSession(target: SessionTarget, done: (outcome: SessionOut
 function enqueue(request: SessionRequest): void {
   const target = request.target;
   const key = `${target.secure ? 'https' : 'http'}://${target.host}:${target.port}`;
+  pruneDead(key);
   let entries = pool.get(key);
   if (entries === undefined) {
     entries = [];
@@ -171,6 +172,19 @@ function closeIdle(entry: PooledSession): void {
   retire(entry);
   const session = entry.session;
   if (session !== null && !session.closed && !session.destroyed) session.close();
+}
+
+/**
+ * Retire the sessions of `key` that are already destroyed or closing. Node reports a dead session's streams closed
+ * (and so their WebSockets, whose 'close' handlers may open new ones) before the session's own 'close' event.
+ */
+function pruneDead(key: string): void {
+  const entries = pool.get(key);
+  if (entries === undefined) return;
+  for (const entry of [...entries]) {
+    const session = entry.session;
+    if (session !== null && (session.destroyed || session.closed)) retire(entry);
+  }
 }
 
 /** Take the entry out of the pool: it gives no new streams. */

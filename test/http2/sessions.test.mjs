@@ -1,7 +1,7 @@
 // Client session pooling and per-stream isolation (RFC 8441 §2: many WebSockets share one HTTP/2 connection):
 // 100 sockets created at once ride one session; a reset stream leaves its neighbours working; a server's
 // SETTINGS_MAX_CONCURRENT_STREAMS sends newcomers to another session; a dying session fails only its own sockets
-// (1006), and a graceful shutdown closes them with 1001 and ends the session with GOAWAY.
+// (1006) and is never handed out again, and a graceful shutdown closes them with 1001 and ends the session with GOAWAY.
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -86,6 +86,28 @@ for (const secure of [true, false]) {
       assert.notEqual(fresh._socket.session, victim);
       assert.equal(await echoes(fresh, 'fresh'), true);
       for (const ws of [...spared, fresh]) ws.terminate();
+    });
+
+    test("a WebSocket opened from the 'close' handler of one whose session died gets a new session", async () => {
+      // Node closes a dead session's streams (and so their WebSockets) before the session emits 'close'.
+      const h2 = await start({ secure });
+      for (const kill of ['server end', 'client session']) {
+        const ws = await openClient(h2.url('/again'), clientOptions(secure));
+        const dead = ws._socket.session;
+        const next = new Promise((resolve, reject) =>
+          ws.once('close', (code) => {
+            assert.equal(code, 1006);
+            assert.equal(dead.destroyed, true);
+            openClient(h2.url('/again'), clientOptions(secure)).then(resolve, reject);
+          })
+        );
+        if (kill === 'server end') [...h2.tcpSockets].find((socket) => socket.remotePort === dead.socket.localPort).destroy();
+        else dead.destroy();
+        const fresh = await next;
+        assert.notEqual(fresh._socket.session, dead, kill);
+        assert.equal(await echoes(fresh, kill), true);
+        fresh.terminate();
+      }
     });
 
     test('wss.shutdown() closes the WebSockets with 1001 and the session ends with GOAWAY', async () => {
