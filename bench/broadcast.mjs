@@ -19,6 +19,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { HZ, cpuJiffies, processJiffies } from './lib/proc.mjs';
 import { loadImpl } from './servers/impls.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,7 +52,8 @@ async function runPeer() {
   // One delivery is one message arriving on one connection; the rate is over the median round, end to end.
   console.log(`mode=broadcast impl=${peer} conns=${clients} open=${clients} rounds=${rounds} ` +
     `size=${Buffer.byteLength(message)} send_loop_ms=${r.sendLoopMs} end_to_end_ms=${r.endToEndMs} ` +
-    `deliveries_per_s=${Math.round((clients * 1000) / r.endToEndMs)} errors=0`);
+    `deliveries_per_s=${Math.round((clients * 1000) / r.endToEndMs)} sys_busy=${r.cpu.sys_busy} ` +
+    `srv_cpu=${r.cpu.srv_cpu} cli_cpu=${r.cpu.cli_cpu} errors=0`);
 }
 
 // ---- parent: the servers -----------------------------------------------------------------------------------
@@ -122,7 +124,9 @@ async function measure(name, lib, { clients, rounds, message, serverOptions, def
   const loop = [];
   const total = [];
   const warmup = 3;
+  let cpu0 = null;
   for (let round = 0; round < warmup + rounds; round++) {
+    if (round === warmup) cpu0 = cpuSample(child.pid);
     child.send({ type: 'expect', round });
     await fromChild.next(10000); // armed
     const start = performance.now();
@@ -136,11 +140,23 @@ async function measure(name, lib, { clients, rounds, message, serverOptions, def
       total.push(end - start);
     }
   }
+  const cpu = cpuShares(cpu0, cpuSample(child.pid));
   child.send({ type: 'exit' });
   await new Promise((resolve) => child.once('exit', resolve));
   for (const client of wss.clients) client.terminate();
   await new Promise((resolve) => wss.close(resolve));
-  return { sendLoopMs: +median(loop).toFixed(2), endToEndMs: +median(total).toFixed(2) };
+  return { sendLoopMs: +median(loop).toFixed(2), endToEndMs: +median(total).toFixed(2), cpu };
+}
+
+/** Jiffies of all CPUs, of this process (the server) and of the client child, and the time. */
+function cpuSample(childPid) {
+  return { at: performance.now(), busy: cpuJiffies().busy, srv: processJiffies(process.pid), cli: processJiffies(childPid) };
+}
+
+/** % of one CPU used over the measured rounds by everything, the server and the clients (bench/run.mjs's noise gauge). */
+function cpuShares(a, b) {
+  const pct = (j) => +((j / HZ / ((b.at - a.at) / 1000)) * 100).toFixed(1);
+  return { sys_busy: pct(b.busy - a.busy), srv_cpu: pct(b.srv - a.srv), cli_cpu: pct(b.cli - a.cli) };
 }
 
 /** Pull IPC messages one at a time with a bounded wait. */
