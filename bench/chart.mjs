@@ -36,7 +36,7 @@ export function renderChart(results) {
     if (s.rawLabel && peers.includes('raw')) {
       // What the floor is in this scenario, when it is not the plain byte echo server.
       y += 13;
-      parts.push(`<text x="10" y="${y}" class="s">raw net: ${esc(s.rawLabel.replace(/`/g, "''"))}</text>`);
+      parts.push(`<text x="10" y="${y}" class="s">raw net: ${esc(s.rawLabel.replace(/`/g, ''))}</text>`);
     }
     y += 8;
     for (const p of peers) {
