@@ -6,7 +6,7 @@
 // Full runs write bench/out/results.json, bench/RESULTS.md (between markers) and bench/results.svg;
 // --quick (a smoke run, < 2 min) writes bench/out/results-quick.json only; --only writes results-partial.json.
 // --compare adds a column with the previous bench/RESULTS.md value of each row to the printed table (read before
-// this run may rewrite the file; what is written stays without it).
+// this run may rewrite the file; what is written stays without it); with --quick or --only it writes no file.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -158,7 +158,8 @@ async function main() {
   log('\n' + (previous ? renderSuite(results, previous) : md));
   // Only a full run may replace results.json, which RESULTS.md and the chart are drawn from.
   const file = quick ? 'results-quick.json' : only ? 'results-partial.json' : 'results.json';
-  writeFileSync(join(outDir, file), JSON.stringify(results, null, 2) + '\n');
+  // A comparing smoke or partial run only prints; a full one (with or without --compare) records as usual.
+  if (!(previous && (quick || only))) writeFileSync(join(outDir, file), JSON.stringify(results, null, 2) + '\n');
   if (!quick && !only) {
     replaceSection(resultsMd, 'suite', md);
     writeFileSync(join(benchDir, 'results.svg'), renderChart(results));
