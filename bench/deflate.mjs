@@ -9,8 +9,8 @@
 //   node bench/deflate.mjs [--reps 3] [--duration 3] [--warmup 1] [--hold 1000]
 //
 // Writes bench/out/deflate.json and prints a Markdown table. Internal modes: `server IMPL`, `load ...`, `hold ...`;
-// bench/run.mjs runs `server` + `load` for its deflate echo rows and `hold-run IMPL CONNS` (one RSS measurement,
-// printed as a `key=value` line) for its idle-deflate-connection row.
+// bench/run.mjs runs `server` (driven by `wsload --deflate`) for its deflate echo rows and `hold-run IMPL CONNS`
+// (one RSS measurement, printed as a `key=value` line) for its idle-deflate-connection row.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,9 +118,7 @@ function loadMode([port, conns, size, duration, warmup, serverPid]) {
             `srv_cpu=${(((j1.proc - j0.proc) / HZ / secs) * 100).toFixed(1)} cli_cpu=${(((c.user + c.system) / 1e6 / secs) * 100).toFixed(1)} ` +
             `sys_busy=${(((j1.busy - j0.busy) / HZ / secs) * 100).toFixed(1)} wire_ratio=${(sent / (count * Number(size))).toFixed(3)} ` +
             `srv_wire_ratio=${(received / (count * Number(size))).toFixed(3)} ` +
-            // The clients saturate their core, so msgs/s is theirs; messages per second of server CPU is the server's.
-            `msgs_per_srv_cpu_s=${(count / Math.max(1e-9, (j1.proc - j0.proc) / HZ)).toFixed(0)} ` +
-            `errors=${errors} conns=${conns} open=${opened}\n`
+            `errors=${errors} open=${opened}\n`
         );
         finish(0);
       }, Number(duration) * 1000);

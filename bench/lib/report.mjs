@@ -79,8 +79,10 @@ export function renderSuite(results, previous = null) {
     lines.push(previous ? `${row} ${previousCell(previous, s, fmt)} |` : row);
   }
   const floors = results.summary.filter((s) => s.rawLabel && 'raw' in s.medians);
-  lines.push('', 'raw net: a plain `net` byte echo server, except ' +
-    floors.map((s) => `${s.title}: ${s.rawLabel}`).join('; ') + '.');
+  if (results.summary.some((s) => 'raw' in s.medians)) {
+    lines.push('', 'raw net: a plain `net` byte echo server' +
+      (floors.length ? ', except ' + floors.map((s) => `${s.title}: ${s.rawLabel}`).join('; ') : '') + '.');
+  }
   const bad = results.runs.filter((r) => !r.valid);
   lines.push('');
   lines.push(bad.length === 0 ? 'Every run finished with `errors=0`.' :

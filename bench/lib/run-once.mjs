@@ -13,14 +13,15 @@ const deflateScript = join(benchDir, 'deflate.mjs');
 
 /**
  * Compiles wsload and wsecho with gcc -O2 (both are our own C tools: one .c file each, plus the
- * shared header wsproto.h that gcc finds next to it). Each is built aside and
+ * shared header wsproto.h, and wsdeflate.h for wsload, that gcc finds next to it). Each is built aside and
  * renamed into place, so a concurrent run still executing the old binary is not disturbed.
  */
 export async function buildTools() {
   for (const [src, bin] of [['wsload.c', 'wsload'], ['wsecho.c', join('out', 'wsecho')]]) {
     const tmp = join(benchDir, `${bin}.${process.pid}.tmp`);
-    const r = await run('gcc', ['-O2', '-o', tmp, join(benchDir, src)]);
-    if (r.code !== 0) throw new Error(`gcc ${src} failed:\n${r.output}`);
+    // wsload's --deflate (wsdeflate.h) uses zlib: Debian package zlib1g-dev.
+    const r = await run('gcc', ['-O2', '-o', tmp, join(benchDir, src), ...(src === 'wsload.c' ? ['-lz'] : [])]);
+    if (r.code !== 0) throw new Error(`gcc ${src} failed (wsload needs zlib.h: zlib1g-dev):\n${r.output}`);
     renameSync(tmp, join(benchDir, bin));
   }
 }
@@ -73,13 +74,10 @@ export async function runOnce(sc, peer, env, timing) {
       const load = join(benchDir, 'clients', peer === 'raw' ? 'raw-client-load.mjs' : 'client-load.mjs');
       return await pinned(LOAD_CPU, node, [load, peer, String(server.port), ...sc.args(timing), '1', String(server.pid)]);
     }
-    if (sc.kind === 'deflate-echo') {
-      server = await startServer(SERVER_CPU, node, [deflateScript, 'server', peer], env);
-      return await pinned(LOAD_CPU, node, [deflateScript, 'load', String(server.port), ...sc.args(timing),
-        String(server.pid)]);
-    }
-    const script = peer === 'raw' ? ['raw-echo.mjs'] : ['ws-api-echo.mjs', peer];
-    server = await startServer(SERVER_CPU, node, [join(benchDir, 'servers', script[0]), ...script.slice(1)], env);
+    const script = sc.server === 'deflate' ? [deflateScript, 'server', peer]
+      : peer === 'raw' ? [join(benchDir, 'servers', 'raw-echo.mjs')]
+        : [join(benchDir, 'servers', 'ws-api-echo.mjs'), peer];
+    server = await startServer(SERVER_CPU, node, script, env);
     const args = [...sc.args(timing), '-p', String(server.port), '--server-pid', String(server.pid)];
     if (peer === 'raw') args.push('--raw');
     return await pinned(LOAD_CPU, join(benchDir, 'wsload'), args);

@@ -12,9 +12,11 @@ export const PEER_LABEL = { ws: 'ws', 'ws-addons': 'ws + addons', sockwire: 'soc
  * @typedef {object} Scenario
  * @property {string} id
  * @property {string} title  also the key that `--compare` finds the row of RESULTS.md by: keep it stable
- * @property {'wsload' | 'client' | 'broadcast' | 'deflate-echo' | 'deflate-hold'} kind
+ * @property {'wsload' | 'client' | 'broadcast' | 'deflate-hold'} kind
  *   wsload drives a Node server with bench/wsload; client runs Node clients against bench/wsecho; broadcast runs
- *   bench/broadcast.mjs for one peer; deflate-echo and deflate-hold run the modes of bench/deflate.mjs
+ *   bench/broadcast.mjs for one peer; deflate-hold runs `bench/deflate.mjs hold-run`
+ * @property {'deflate'} [server]  wsload rows: the echo server of bench/deflate.mjs (perMessageDeflate on) instead
+ *   of servers/ws-api-echo.mjs
  * @property {string} metric  key of the output line that is the result
  * @property {string} unit
  * @property {'higher' | 'lower'} better
@@ -48,7 +50,6 @@ const echo = (size, conns, depth) => (t) => [
   '-m', 'echo', '-c', String(conns), '-d', String(depth), '-s', size, '-w', String(t.warmup), '-t', String(t.duration)
 ];
 const clients = (size) => (t) => ['100', String(size), String(t.duration), String(t.warmup)];
-const deflateEcho = (size) => (t) => ['100', String(size), String(t.duration), String(t.warmup)];
 
 /**
  * A target of issue 18: sockwire's median at `ratio` × the median of peer `vs`, or better.
@@ -167,24 +168,26 @@ export const SCENARIOS = [
   {
     id: 'deflate-1k',
     title: 'permessage-deflate echo 1 KiB, 100 conns × 1',
-    kind: 'deflate-echo',
-    metric: 'msgs_per_srv_cpu_s',
-    unit: 'msgs per server CPU-s',
+    kind: 'wsload',
+    server: 'deflate',
+    metric: 'msgs_per_s',
+    unit: 'msgs/s',
     better: 'higher',
     peers: ['ws', 'sockwire'],
     targets: [target('higher', 'ws', 1.15)],
-    args: deflateEcho(1024)
+    args: (t) => [...echo('1K', 100, 1)(t), '--deflate']
   },
   {
     id: 'deflate-64k',
     title: 'permessage-deflate echo 64 KiB, 100 conns × 1',
-    kind: 'deflate-echo',
-    metric: 'msgs_per_srv_cpu_s',
-    unit: 'msgs per server CPU-s',
+    kind: 'wsload',
+    server: 'deflate',
+    metric: 'msgs_per_s',
+    unit: 'msgs/s',
     better: 'higher',
     peers: ['ws', 'sockwire'],
     targets: [target('higher', 'ws', 1.15)],
-    args: deflateEcho(64 * 1024)
+    args: (t) => [...echo('64K', 100, 1)(t), '--deflate']
   },
   {
     id: 'deflate-hold',
