@@ -6,19 +6,23 @@
 // Needs file descriptors for N sockets in this process and N in the client child: `ulimit -n` ≥ N + 200 (raise it
 // with `ulimit -n 20000` in the shell first if needed). Writes bench/out/broadcast.json.
 //
+// `--peer ws|sockwire|raw [--load-cpu 1]` measures one peer only (`raw`: the socket.write floor, below) and prints
+// one `key=value` line; that is how bench/run.mjs runs it, this process pinned to the server CPU, the client child
+// pinned to --load-cpu.
+//
 // Per round it measures (a) the server's synchronous send loop (what blocks the event loop) and (b) the time until
 // the child has received the message on every connection (end to end). Clients are raw TCP sockets in a child
 // process, identical for both libraries, that only count frames.
-import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { fork, spawn } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { HZ, cpuJiffies, processJiffies } from './lib/proc.mjs';
+import { loadImpl } from './servers/impls.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,7 +30,31 @@ function arg(name, fallback) {
 }
 
 if (process.argv[2] === '--child') runClients();
+else if (process.argv.includes('--peer')) await runPeer();
 else await runParent();
+
+/** The broadcast message: JSON text of exactly `size` bytes. */
+function makeMessage(size) {
+  return JSON.stringify({ type: 'tick', pad: 'x'.repeat(Math.max(0, size - 24)) }).slice(0, size);
+}
+
+// ---- one peer, for bench/run.mjs ---------------------------------------------------------------------------
+async function runPeer() {
+  const peer = arg('peer');
+  const clients = Number(arg('clients', 10000));
+  const rounds = Number(arg('rounds', 15));
+  const message = makeMessage(Number(arg('size', 100)));
+  if (peer === 'raw' && Buffer.byteLength(message) >= 126) throw new Error('the raw floor needs a message < 126 B');
+  const name = peer === 'raw' ? 'floor' : peer;
+  const lib = loadImpl(peer === 'raw' ? 'sockwire' : peer);
+  const r = await measure(name, lib, { clients, rounds, message, serverOptions: {}, deflate: false,
+    loadCpu: arg('load-cpu') });
+  // One delivery is one message arriving on one connection; the rate is over the median round, end to end.
+  console.log(`mode=broadcast impl=${peer} conns=${clients} open=${clients} rounds=${rounds} ` +
+    `size=${Buffer.byteLength(message)} send_loop_ms=${r.sendLoopMs} end_to_end_ms=${r.endToEndMs} ` +
+    `deliveries_per_s=${Math.round((clients * 1000) / r.endToEndMs)} sys_busy=${r.cpu.sys_busy} ` +
+    `srv_cpu=${r.cpu.srv_cpu} cli_cpu=${r.cpu.cli_cpu} errors=0`);
+}
 
 // ---- parent: the servers -----------------------------------------------------------------------------------
 async function runParent() {
@@ -34,11 +62,8 @@ async function runParent() {
   const rounds = Number(arg('rounds', 15));
   const size = Number(arg('size', 128));
   const deflate = process.argv.includes('--deflate');
-  const message = JSON.stringify({ type: 'tick', pad: 'x'.repeat(Math.max(0, size - 24)) }).slice(0, size);
-  const libs = {
-    ws: require('ws'),
-    sockwire: require(join(here, '../dist/cjs/index.js')),
-  };
+  const message = makeMessage(size);
+  const libs = { ws: loadImpl('ws'), sockwire: loadImpl('sockwire') };
   const serverOptions = deflate ? { perMessageDeflate: { serverNoContextTakeover: true, threshold: 0 } } : {};
   const results = {};
   // ws first, then sockwire, then ws again: a drift in the machine shows up as a ws-vs-ws difference.
@@ -75,13 +100,16 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function measure(name, lib, { clients, rounds, message, serverOptions, deflate }) {
+async function measure(name, lib, { clients, rounds, message, serverOptions, deflate, loadCpu }) {
   const wss = new lib.WebSocketServer({ port: 0, host: '127.0.0.1', backlog: 4096, ...serverOptions });
   await new Promise((resolve) => wss.once('listening', resolve));
   const port = wss.address().port;
-  const child = fork(fileURLToPath(import.meta.url), ['--child', String(port), String(clients), deflate ? '1' : '0'], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const childArgs = [fileURLToPath(import.meta.url), '--child', String(port), String(clients), deflate ? '1' : '0'];
+  const stdio = ['ignore', 'inherit', 'inherit', 'ipc'];
+  // taskset execs node, which finds the IPC channel that spawn opened (NODE_CHANNEL_FD) as fork's child would.
+  const child = loadCpu
+    ? spawn('taskset', ['-c', loadCpu, process.execPath, ...childArgs], { stdio })
+    : fork(childArgs[0], childArgs.slice(1), { stdio });
   const fromChild = messages(child);
   const ready = await fromChild.next(120000);
   if (ready.type !== 'ready' || wss.clients.size !== clients) throw new Error(`${name}: only ${wss.clients.size} clients connected`);
@@ -96,7 +124,9 @@ async function measure(name, lib, { clients, rounds, message, serverOptions, def
   const loop = [];
   const total = [];
   const warmup = 3;
+  let cpu0 = null;
   for (let round = 0; round < warmup + rounds; round++) {
+    if (round === warmup) cpu0 = cpuSample(child.pid);
     child.send({ type: 'expect', round });
     await fromChild.next(10000); // armed
     const start = performance.now();
@@ -110,11 +140,23 @@ async function measure(name, lib, { clients, rounds, message, serverOptions, def
       total.push(end - start);
     }
   }
+  const cpu = cpuShares(cpu0, cpuSample(child.pid));
   child.send({ type: 'exit' });
   await new Promise((resolve) => child.once('exit', resolve));
   for (const client of wss.clients) client.terminate();
   await new Promise((resolve) => wss.close(resolve));
-  return { sendLoopMs: +median(loop).toFixed(2), endToEndMs: +median(total).toFixed(2) };
+  return { sendLoopMs: +median(loop).toFixed(2), endToEndMs: +median(total).toFixed(2), cpu };
+}
+
+/** Jiffies of all CPUs, of this process (the server) and of the client child, and the time. */
+function cpuSample(childPid) {
+  return { at: performance.now(), busy: cpuJiffies().busy, srv: processJiffies(process.pid), cli: processJiffies(childPid) };
+}
+
+/** % of one CPU used over the measured rounds by everything, the server and the clients (bench/run.mjs's noise gauge). */
+function cpuShares(a, b) {
+  const pct = (j) => +((j / HZ / ((b.at - a.at) / 1000)) * 100).toFixed(1);
+  return { sys_busy: pct(b.busy - a.busy), srv_cpu: pct(b.srv - a.srv), cli_cpu: pct(b.cli - a.cli) };
 }
 
 /** Pull IPC messages one at a time with a bounded wait. */

@@ -1,5 +1,6 @@
 // Renders the suite's medians as an SVG bar chart (no dependencies): one group per scenario, one bar per peer,
-// scaled to the largest value of the group and labelled with the value and the ratio to ws.
+// scaled to the largest value of the group and labelled with the value and the ratio to ws (and, on sockwire's bar,
+// to the peer its issue-18 target names), with the target drawn as a dashed line.
 // CLI: `node bench/chart.mjs [bench/out/results.json] [bench/results.svg]`.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,14 +30,24 @@ export function renderChart(results) {
     const t = s.targets?.[0];
     const goal = t && s.medians[t.vs] ? s.medians[t.vs] * t.ratio : null;
     const max = Math.max(...peers.map((p) => s.medians[p] ?? 0), goal ?? 0, 1e-9);
-    const top = y + 8;
+    const top = y + 8 + (s.rawLabel && peers.includes('raw') ? 13 : 0);
     const note = s.better === 'lower' ? ' — lower is better' : '';
     parts.push(`<text x="10" y="${y}" class="t">${esc(s.title)} (${esc(s.unit)}${note})</text>`);
+    if (s.rawLabel && peers.includes('raw')) {
+      // What the floor is in this scenario, when it is not the plain byte echo server.
+      y += 13;
+      parts.push(`<text x="10" y="${y}" class="s">raw net: ${esc(s.rawLabel.replace(/`/g, ''))}</text>`);
+    }
     y += 8;
     for (const p of peers) {
       const v = s.medians[p];
       const w = v == null ? 0 : Math.max(1, (v / max) * barMax);
-      const ratio = v != null && s.medians.ws ? ` (${(v / s.medians.ws).toFixed(2)}× ws)` : '';
+      let ratio = v != null && s.medians.ws ? ` (${(v / s.medians.ws).toFixed(2)}× ws` : '';
+      // sockwire's bar also says how far it is from the peer its target names, when that is not ws.
+      if (ratio && p === 'sockwire' && t && t.vs !== 'ws' && s.medians[t.vs]) {
+        ratio += `, ${(v / s.medians[t.vs]).toFixed(2)}× ${PEER_LABEL[t.vs]}`;
+      }
+      if (ratio) ratio += ')';
       parts.push(
         `<text x="${labelW - 6}" y="${y + barH - 3}" class="l" text-anchor="end">${esc(PEER_LABEL[p])}</text>`,
         `<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${COLOR[p]}"/>`,

@@ -8,7 +8,9 @@
 //
 //   node bench/deflate.mjs [--reps 3] [--duration 3] [--warmup 1] [--hold 1000]
 //
-// Writes bench/out/deflate.json and prints a Markdown table. Internal modes: `server IMPL`, `load ...`, `hold ...`.
+// Writes bench/out/deflate.json and prints a Markdown table. Internal modes: `server IMPL`, `load ...`, `hold ...`;
+// bench/run.mjs runs `server` (driven by `wsload --deflate`) for its deflate echo rows and `hold-run IMPL CONNS`
+// (one RSS measurement, printed as a `key=value` line) for its idle-deflate-connection row.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -199,7 +201,7 @@ function vmRss(pid) {
   return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
 }
 
-async function holdRun(impl, conns, env) {
+async function holdRun(impl, conns, env = {}) {
   const server = await startServer('0', process.execPath, [SELF, 'server', impl], env);
   try {
     await sleep(300);
@@ -332,8 +334,16 @@ async function main() {
   }
 }
 
+/** One RSS measurement as a `key=value` line (bench/run.mjs); the per-connection RSS after one round trip is the result. */
+async function holdRunMode([impl, conns]) {
+  const r = await holdRun(impl, Number(conns));
+  process.stdout.write(`mode=deflate-hold impl=${impl} conns=${r.conns} open_at_end=${r.conns} ` +
+    `negotiated_bytes_per_conn=${r.perConnNegotiated.toFixed(0)} bytes_per_conn=${r.perConnAfterMessage.toFixed(0)} errors=0\n`);
+}
+
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'server') serverMode(rest[0]);
+else if (mode === 'hold-run') await holdRunMode(rest);
 else if (mode === 'load') loadMode(rest);
 else if (mode === 'hold') holdMode(rest);
 else await main();

@@ -4,7 +4,8 @@
 // The server runs with `node --cpu-prof` pinned to CPU 0, wsload on CPU 1; the profile lands in bench/out/prof/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseKv, run, runPinned, startServer, stopProcess } from './lib/proc.mjs';
+import { parseKv, runPinned, startServer, stopProcess } from './lib/proc.mjs';
+import { buildTools } from './lib/run-once.mjs';
 import { benchDir, rootDir } from './servers/impls.mjs';
 
 const argv = process.argv.slice(2);
@@ -38,9 +39,7 @@ export function selfTimes(prof) {
 }
 
 async function main() {
-  if (!existsSync(join(benchDir, 'wsload'))) {
-    await run('gcc', ['-O2', '-o', join(benchDir, 'wsload'), join(benchDir, 'wsload.c')]);
-  }
+  if (!existsSync(join(benchDir, 'wsload'))) await buildTools();
   rmSync(profDir, { recursive: true, force: true });
   mkdirSync(profDir, { recursive: true });
   const server = await startServer('0', process.execPath,

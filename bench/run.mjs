@@ -1,15 +1,19 @@
-// The benchmark suite of issue 7 in one command: `node bench/run.mjs [--quick] [--reps N] [--only a,b] [--no-parse]`.
+// The benchmark suite of issues 7 and 18 in one command:
+// `node bench/run.mjs [--quick] [--reps N] [--only a,b] [--compare] [--no-parse]`.
 // Builds the C tools, installs ws + addons into bench/out/deps (not the root package.json), snapshots the built
 // sockwire, then runs every scenario against every peer — interleaved, server pinned to CPU 0 and load to CPU 1,
 // a fresh server per run, peer order rotated per repetition — and reports medians and sockwire / ws ratios.
 // Full runs write bench/out/results.json, bench/RESULTS.md (between markers) and bench/results.svg;
 // --quick (a smoke run, < 2 min) writes bench/out/results-quick.json only; --only writes results-partial.json.
+// --compare adds a column with the previous bench/RESULTS.md value of each row to the printed table (read before
+// this run may rewrite the file; what is written stays without it); with --quick or --only it writes no file.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { renderChart } from './chart.mjs';
 import { run, runPinned } from './lib/proc.mjs';
 import { buildTools, judge, runOnce, waitForQuiet, SERVER_CPU } from './lib/run-once.mjs';
+import { readPrevious } from './lib/compare.mjs';
 import { renderSuite, replaceSection, summarize } from './lib/report.mjs';
 import { SCENARIOS, TIMING } from './lib/scenarios.mjs';
 import { benchDir, depsDir, rootDir } from './servers/impls.mjs';
@@ -24,6 +28,11 @@ const quick = flag('--quick');
 const timing = { ...TIMING[quick ? 'quick' : 'full'] };
 if (option('--reps')) timing.reps = Math.max(1, Number(option('--reps')));
 const only = option('--only')?.split(',');
+const unknown = only?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
+if (unknown.length) {
+  process.stderr.write(`unknown scenario ${unknown.join(', ')}; the ids are ${SCENARIOS.map((s) => s.id).join(', ')}\n`);
+  process.exit(2);
+}
 const outDir = join(benchDir, 'out');
 const log = (s) => process.stderr.write(s + '\n');
 
@@ -60,8 +69,8 @@ async function snapshotSockwire() {
 
 /** Percent of one CPU used by neither server nor load above which a run is redone. */
 const NOISY_CPU = 30;
-let retryBudget = quick ? 4 : 20;
-const quietBudget = { quietMs: quick ? 15000 : 120000 };
+let retryBudget = quick ? 2 : 20;
+const quietBudget = { quietMs: quick ? 5000 : 120000 };
 function machine(sockwireOk) {
   const readVersion = (p) => {
     try {
@@ -88,6 +97,9 @@ function machine(sockwireOk) {
 }
 
 async function main() {
+  const resultsMd = join(benchDir, 'RESULTS.md');
+  const previous = flag('--compare') ? readPrevious(resultsMd) : null;
+  if (flag('--compare') && !previous) log('--compare: no suite table in bench/RESULTS.md; nothing to compare with');
   mkdirSync(outDir, { recursive: true });
   await buildTools();
   const addons = await ensureAddons();
@@ -143,12 +155,13 @@ async function main() {
   const results = { meta: { ...machine(sw.ok), elapsedS: Math.round((Date.now() - t0) / 1000) },
     summary: scenarios.map((sc) => summarize(sc, runs)), runs };
   const md = renderSuite(results);
-  log('\n' + md);
+  log('\n' + (previous ? renderSuite(results, previous) : md));
   // Only a full run may replace results.json, which RESULTS.md and the chart are drawn from.
   const file = quick ? 'results-quick.json' : only ? 'results-partial.json' : 'results.json';
-  writeFileSync(join(outDir, file), JSON.stringify(results, null, 2) + '\n');
+  // A comparing smoke or partial run only prints; a full one (with or without --compare) records as usual.
+  if (!(previous && (quick || only))) writeFileSync(join(outDir, file), JSON.stringify(results, null, 2) + '\n');
   if (!quick && !only) {
-    replaceSection(join(benchDir, 'RESULTS.md'), 'suite', md);
+    replaceSection(resultsMd, 'suite', md);
     writeFileSync(join(benchDir, 'results.svg'), renderChart(results));
     log('wrote bench/out/results.json, bench/RESULTS.md, bench/results.svg');
   }

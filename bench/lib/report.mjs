@@ -1,5 +1,6 @@
 // Turns raw runs into medians and ratios, and renders them as Markdown sections of bench/RESULTS.md.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { previousCell } from './compare.mjs';
 import { PEER_LABEL } from './scenarios.mjs';
 
 /**
@@ -35,7 +36,7 @@ export function summarize(sc, runs) {
     return { ...t, measured: r, met };
   });
   return { id: sc.id, title: sc.title, metric: sc.metric, unit: sc.unit, better: sc.better, medians, counts,
-    ratioVsWs: ratio('sockwire', 'ws'), targets };
+    rawLabel: sc.rawLabel ?? null, ratioVsWs: ratio('sockwire', 'ws'), targets };
 }
 
 /** Formats a number for a table: thousands separators, 2 decimals below 100. */
@@ -48,12 +49,15 @@ export function fmt(v) {
 const fmtRatio = (r) => (r == null ? '—' : `${r.toFixed(2)}×`);
 
 /**
- * Markdown for the server/client scenarios of one results file.
+ * Markdown for the server/client scenarios of one results file; with `previous` (bench/lib/compare.mjs), one more
+ * column holding the previous RESULTS.md value of each row.
  * @param {object} results contents of bench/out/results.json
+ * @param {import('./compare.mjs').Previous | null} [previous]
  */
-export function renderSuite(results) {
+export function renderSuite(results, previous = null) {
   const m = results.meta;
   const peers = ['raw', 'ws', 'ws-addons', 'sockwire'];
+  const extra = previous ? [`previous (RESULTS.md ${previous.date}): sockwire · ratio`] : [];
   const lines = [
     `Run: ${m.date} · \`${m.command}\` · ${m.reps} repetitions, medians · runs with errors excluded`,
     '',
@@ -62,16 +66,22 @@ export function renderSuite(results) {
     '',
     `Pinning: server on CPU 0, load generator on CPU 1 (\`taskset\`); a fresh server per run; peer order rotated per repetition.`,
     '',
-    `| scenario | unit | ${peers.map((p) => PEER_LABEL[p]).join(' | ')} | sockwire / ws | target | met |`,
-    `|---|---|${peers.map(() => '--:').join('|')}|--:|---|---|`
+    `| scenario | unit | ${peers.map((p) => PEER_LABEL[p]).join(' | ')} | sockwire / ws | target (issue 18) | ` +
+      `sockwire / target's peer | met |${extra.map((e) => ` ${e} |`).join('')}`,
+    `|---|---|${peers.map(() => '--:').join('|')}|--:|---|--:|---|${extra.map(() => '---|').join('')}`
   ];
   for (const s of results.summary) {
     const cells = peers.map((p) => (p in s.medians ? fmt(s.medians[p]) : 'n/a'));
     const t = s.targets[0];
-    const verdict = t.met == null ? 'no result' : t.met ? 'yes' : 'no';
-    const measured = t.vs === 'ws' ? '' : ` (${fmtRatio(t.measured)} of ${PEER_LABEL[t.vs]})`;
-    lines.push(`| ${s.title} | ${s.unit}${s.better === 'lower' ? ' (lower is better)' : ''} | ${cells.join(' | ')} | ` +
-      `${fmtRatio(s.ratioVsWs)} | ${t.text}${measured} | ${verdict} |`);
+    const verdict = !t ? '—' : t.met == null ? 'no result' : t.met ? 'yes' : 'no';
+    const row = `| ${s.title} | ${s.unit}${s.better === 'lower' ? ' (lower is better)' : ''} | ${cells.join(' | ')} | ` +
+      `${fmtRatio(s.ratioVsWs)} | ${t ? t.text : 'none (regression guard)'} | ${t ? fmtRatio(t.measured) : '—'} | ${verdict} |`;
+    lines.push(previous ? `${row} ${previousCell(previous, s, fmt)} |` : row);
+  }
+  const floors = results.summary.filter((s) => s.rawLabel && 'raw' in s.medians);
+  if (results.summary.some((s) => 'raw' in s.medians)) {
+    lines.push('', 'raw net: a plain `net` byte echo server' +
+      (floors.length ? ', except ' + floors.map((s) => `${s.title}: ${s.rawLabel}`).join('; ') : '') + '.');
   }
   const bad = results.runs.filter((r) => !r.valid);
   lines.push('');

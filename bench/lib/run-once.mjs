@@ -9,17 +9,19 @@ import { benchDir } from '../servers/impls.mjs';
 export const SERVER_CPU = '0';
 export const LOAD_CPU = '1';
 const outDir = join(benchDir, 'out');
+const deflateScript = join(benchDir, 'deflate.mjs');
 
 /**
  * Compiles wsload and wsecho with gcc -O2 (both are our own C tools: one .c file each, plus the
- * shared header wsproto.h that gcc finds next to it). Each is built aside and
+ * shared header wsproto.h, and wsdeflate.h for wsload, that gcc finds next to it). Each is built aside and
  * renamed into place, so a concurrent run still executing the old binary is not disturbed.
  */
 export async function buildTools() {
   for (const [src, bin] of [['wsload.c', 'wsload'], ['wsecho.c', join('out', 'wsecho')]]) {
     const tmp = join(benchDir, `${bin}.${process.pid}.tmp`);
-    const r = await run('gcc', ['-O2', '-o', tmp, join(benchDir, src)]);
-    if (r.code !== 0) throw new Error(`gcc ${src} failed:\n${r.output}`);
+    // wsload's --deflate (wsdeflate.h) uses zlib: Debian package zlib1g-dev.
+    const r = await run('gcc', ['-O2', '-o', tmp, join(benchDir, src), ...(src === 'wsload.c' ? ['-lz'] : [])]);
+    if (r.code !== 0) throw new Error(`gcc ${src} failed (wsload needs zlib.h: zlib1g-dev):\n${r.output}`);
     renameSync(tmp, join(benchDir, bin));
   }
 }
@@ -53,22 +55,32 @@ export async function waitForQuiet(budget) {
  */
 export async function runOnce(sc, peer, env, timing) {
   const limit = timing.warmup + timing.duration + timing.holdSecs + 90;
+  const pinned = async (cpu, cmd, args, seconds = limit) => {
+    const r = await runPinned(cpu, cmd, args, seconds, env);
+    return { kv: parseKv(r.stdout), code: r.code, stderr: r.stderr };
+  };
+  const node = process.execPath;
+  // These two start their own pinned processes: broadcast.mjs is the server and forks its clients onto the load
+  // CPU; deflate.mjs hold-run starts a server on CPU 0 and its clients on CPU 1.
+  if (sc.kind === 'broadcast') {
+    return pinned(SERVER_CPU, node, [join(benchDir, 'broadcast.mjs'), '--peer', peer, '--load-cpu', LOAD_CPU,
+      ...sc.args(timing)], limit + 120);
+  }
+  if (sc.kind === 'deflate-hold') return pinned(LOAD_CPU, node, [deflateScript, 'hold-run', peer, ...sc.args(timing)]);
   let server;
   try {
     if (sc.kind === 'client') {
       server = await startServer(SERVER_CPU, join(outDir, 'wsecho'), ['--max-runtime', String(Math.ceil(limit))]);
-      const r = await runPinned(LOAD_CPU, process.execPath,
-        [join(benchDir, 'clients', 'client-load.mjs'), peer, String(server.port), ...sc.args(timing), '1',
-          String(server.pid)], limit, env);
-      return { kv: parseKv(r.stdout), code: r.code, stderr: r.stderr };
+      const load = join(benchDir, 'clients', peer === 'raw' ? 'raw-client-load.mjs' : 'client-load.mjs');
+      return await pinned(LOAD_CPU, node, [load, peer, String(server.port), ...sc.args(timing), '1', String(server.pid)]);
     }
-    const script = peer === 'raw' ? ['raw-echo.mjs'] : ['ws-api-echo.mjs', peer];
-    server = await startServer(SERVER_CPU, process.execPath,
-      [join(benchDir, 'servers', script[0]), ...script.slice(1)], env);
+    const script = sc.server === 'deflate' ? [deflateScript, 'server', peer]
+      : peer === 'raw' ? [join(benchDir, 'servers', 'raw-echo.mjs')]
+        : [join(benchDir, 'servers', 'ws-api-echo.mjs'), peer];
+    server = await startServer(SERVER_CPU, node, script, env);
     const args = [...sc.args(timing), '-p', String(server.port), '--server-pid', String(server.pid)];
     if (peer === 'raw') args.push('--raw');
-    const r = await runPinned(LOAD_CPU, join(benchDir, 'wsload'), args, limit);
-    return { kv: parseKv(r.stdout), code: r.code, stderr: r.stderr };
+    return await pinned(LOAD_CPU, join(benchDir, 'wsload'), args);
   } finally {
     if (server) await stopProcess(server.child);
   }
@@ -80,7 +92,9 @@ export function judge(sc, res) {
   if (res.code !== 0) return `exit ${res.code}: ${res.stderr.trim().split('\n').pop() ?? ''}`;
   if (kv.errors !== 0) return `errors=${kv.errors}`;
   if (typeof kv[sc.metric] !== 'number') return `no ${sc.metric}`;
+  // Nothing got through in the window (a starved run): not a rate of zero, no result.
+  if (kv[sc.metric] <= 0) return `${sc.metric}=${kv[sc.metric]}`;
   if (kv.open !== undefined && kv.conns !== undefined && kv.open !== kv.conns) return `open=${kv.open}/${kv.conns}`;
-  if (sc.id === 'hold' && kv.open_at_end !== kv.conns) return `open_at_end=${kv.open_at_end}/${kv.conns}`;
+  if (kv.open_at_end !== undefined && kv.open_at_end !== kv.conns) return `open_at_end=${kv.open_at_end}/${kv.conns}`;
   return null;
 }

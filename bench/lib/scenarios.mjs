@@ -1,22 +1,28 @@
-// The benchmark scenarios of issue 7, with their targets (ratio of sockwire to the named peer, same run).
-// `args(t)` builds the load generator's arguments from the timing profile `t` (full or --quick).
+// The benchmark scenarios of issue 18 (first added in issue 7), with the issue's targets: each a ratio of sockwire
+// to one named peer of the same run. `args(t)` builds the load's arguments from the timing profile `t` (full or
+// --quick); the runner (run-once.mjs) starts the server and the load that `kind` names.
 
 /** Peers in the order they are first run; later repetitions rotate this order. */
 export const ALL_PEERS = ['ws', 'sockwire', 'ws-addons', 'raw'];
 
-/** Display names. */
+/** Display names. `raw` is the plain-`net` floor of each scenario (see `rawLabel`). */
 export const PEER_LABEL = { ws: 'ws', 'ws-addons': 'ws + addons', sockwire: 'sockwire', raw: 'raw net' };
 
 /**
  * @typedef {object} Scenario
  * @property {string} id
- * @property {string} title
- * @property {'wsload' | 'client'} kind  wsload drives a Node server; client runs Node clients against wsecho
+ * @property {string} title  also the key that `--compare` finds the row of RESULTS.md by: keep it stable
+ * @property {'wsload' | 'client' | 'broadcast' | 'deflate-hold'} kind
+ *   wsload drives a Node server with bench/wsload; client runs Node clients against bench/wsecho; broadcast runs
+ *   bench/broadcast.mjs for one peer; deflate-hold runs `bench/deflate.mjs hold-run`
+ * @property {'deflate'} [server]  wsload rows: the echo server of bench/deflate.mjs (perMessageDeflate on) instead
+ *   of servers/ws-api-echo.mjs
  * @property {string} metric  key of the output line that is the result
  * @property {string} unit
  * @property {'higher' | 'lower'} better
  * @property {string[]} peers
- * @property {{ vs: string, ratio: number, text: string }[]} targets
+ * @property {string} [rawLabel]  what the `raw` peer is in this scenario, when it is not a byte echo server
+ * @property {{ vs: string, ratio: number, text: string }[]} targets  issue 18's target (none: a regression guard)
  * @property {(t: Timing) => string[]} args
  */
 
@@ -24,20 +30,36 @@ export const PEER_LABEL = { ws: 'ws', 'ws-addons': 'ws + addons', sockwire: 'soc
  * @typedef {object} Timing
  * @property {number} warmup  seconds
  * @property {number} duration  seconds
- * @property {number} holdConns
+ * @property {number} holdConns  idle upgraded connections of the `hold` row
  * @property {number} holdSecs
+ * @property {number} broadcastClients
+ * @property {number} broadcastRounds
+ * @property {number} deflateHoldConns  idle permessage-deflate connections of the `deflate-hold` row
  * @property {number} reps
  */
 
 /** @type {Record<'full' | 'quick', Timing>} */
 export const TIMING = {
-  full: { warmup: 1, duration: 3, holdConns: 10000, holdSecs: 3, reps: 3 },
-  quick: { warmup: 0.2, duration: 0.6, holdConns: 2000, holdSecs: 0.5, reps: 3 }
+  full: { warmup: 1, duration: 3, holdConns: 10000, holdSecs: 3, broadcastClients: 10000, broadcastRounds: 15,
+    deflateHoldConns: 1000, reps: 3 },
+  quick: { warmup: 0.2, duration: 0.5, holdConns: 2000, holdSecs: 0.5, broadcastClients: 2000, broadcastRounds: 5,
+    deflateHoldConns: 200, reps: 1 }
 };
 
 const echo = (size, conns, depth) => (t) => [
   '-m', 'echo', '-c', String(conns), '-d', String(depth), '-s', size, '-w', String(t.warmup), '-t', String(t.duration)
 ];
+const clients = (size) => (t) => ['100', String(size), String(t.duration), String(t.warmup)];
+
+/**
+ * A target of issue 18: sockwire's median at `ratio` × the median of peer `vs`, or better.
+ * @param {'higher' | 'lower'} better
+ * @param {string} vs
+ * @param {number} ratio
+ * @param {string} [what] names the peer when PEER_LABEL does not say enough
+ */
+const target = (better, vs, ratio, what = PEER_LABEL[vs]) =>
+  ({ vs, ratio, text: `${better === 'lower' ? '≤' : '≥'} ${ratio.toFixed(2)}× ${what}` });
 
 /** @type {Scenario[]} */
 export const SCENARIOS = [
@@ -49,7 +71,7 @@ export const SCENARIOS = [
     unit: 'msgs/s',
     better: 'higher',
     peers: ['ws', 'sockwire', 'ws-addons', 'raw'],
-    targets: [{ vs: 'ws', ratio: 1.2, text: '≥ 1.20× ws' }],
+    targets: [target('higher', 'raw', 0.95, 'raw net echo')],
     args: echo('16', 100, 1)
   },
   {
@@ -60,7 +82,7 @@ export const SCENARIOS = [
     unit: 'msgs/s',
     better: 'higher',
     peers: ['ws', 'sockwire', 'ws-addons', 'raw'],
-    targets: [{ vs: 'ws', ratio: 3, text: '≥ 3× ws' }],
+    targets: [target('higher', 'raw', 0.85, 'raw net echo')],
     args: echo('16', 100, 8)
   },
   {
@@ -71,7 +93,7 @@ export const SCENARIOS = [
     unit: 'MiB/s',
     better: 'higher',
     peers: ['ws', 'sockwire', 'ws-addons', 'raw'],
-    targets: [{ vs: 'ws-addons', ratio: 1, text: '≥ ws + addons' }],
+    targets: [],
     args: echo('16K', 100, 1)
   },
   {
@@ -82,7 +104,7 @@ export const SCENARIOS = [
     unit: 'MiB/s',
     better: 'higher',
     peers: ['ws', 'sockwire', 'ws-addons', 'raw'],
-    targets: [{ vs: 'ws', ratio: 2, text: '≥ 2× ws' }],
+    targets: [target('higher', 'ws-addons', 1)],
     args: echo('1M', 10, 1)
   },
   {
@@ -93,7 +115,7 @@ export const SCENARIOS = [
     unit: 'cycles/s',
     better: 'higher',
     peers: ['ws', 'sockwire', 'ws-addons'],
-    targets: [{ vs: 'ws', ratio: 1.4, text: '≥ 1.40× ws' }],
+    targets: [target('higher', 'ws', 2)],
     args: (t) => ['-m', 'connect', '-c', '50', '--close', 'ws', '-w', String(t.warmup), '-t', String(t.duration)]
   },
   {
@@ -104,7 +126,8 @@ export const SCENARIOS = [
     unit: 'B/conn',
     better: 'lower',
     peers: ['ws', 'sockwire', 'ws-addons', 'raw'],
-    targets: [{ vs: 'ws', ratio: 0.8, text: '≤ 0.80× ws' }],
+    rawLabel: 'TCP connections held by a plain `net` server, no upgrade',
+    targets: [target('lower', 'ws', 0.8)],
     args: (t) => ['-m', 'hold', '-c', String(t.holdConns), '--hold', String(t.holdSecs)]
   },
   {
@@ -114,9 +137,10 @@ export const SCENARIOS = [
     metric: 'msgs_per_s',
     unit: 'msgs/s',
     better: 'higher',
-    peers: ['ws', 'sockwire', 'ws-addons'],
-    targets: [{ vs: 'ws', ratio: 1.3, text: '≥ 1.30× ws client' }],
-    args: (t) => ['100', '16', String(t.duration), String(t.warmup)]
+    peers: ['ws', 'sockwire', 'ws-addons', 'raw'],
+    rawLabel: 'a plain `net` client writing pre-built masked frames (bench/clients/raw-client-load.mjs)',
+    targets: [target('higher', 'raw', 0.95, 'raw net client')],
+    args: clients(16)
   },
   {
     id: 'client-16k',
@@ -126,7 +150,54 @@ export const SCENARIOS = [
     unit: 'MiB/s',
     better: 'higher',
     peers: ['ws', 'sockwire', 'ws-addons'],
-    targets: [{ vs: 'ws', ratio: 1.3, text: '≥ 1.30× ws client' }],
-    args: (t) => ['100', '16384', String(t.duration), String(t.warmup)]
+    targets: [],
+    args: clients(16384)
+  },
+  {
+    id: 'broadcast',
+    title: 'broadcast 100 B to every socket (10,000 held), no compression',
+    kind: 'broadcast',
+    metric: 'deliveries_per_s',
+    unit: 'deliveries/s',
+    better: 'higher',
+    peers: ['ws', 'sockwire', 'raw'],
+    rawLabel: 'one `socket.write` of a pre-built frame per upgraded socket',
+    targets: [target('higher', 'raw', 0.95, 'raw socket.write floor')],
+    args: (t) => ['--clients', String(t.broadcastClients), '--rounds', String(t.broadcastRounds), '--size', '100']
+  },
+  {
+    id: 'deflate-1k',
+    title: 'permessage-deflate echo 1 KiB, 100 conns × 1',
+    kind: 'wsload',
+    server: 'deflate',
+    metric: 'msgs_per_s',
+    unit: 'msgs/s',
+    better: 'higher',
+    peers: ['ws', 'sockwire'],
+    targets: [target('higher', 'ws', 1.15)],
+    args: (t) => [...echo('1K', 100, 1)(t), '--deflate']
+  },
+  {
+    id: 'deflate-64k',
+    title: 'permessage-deflate echo 64 KiB, 100 conns × 1',
+    kind: 'wsload',
+    server: 'deflate',
+    metric: 'msgs_per_s',
+    unit: 'msgs/s',
+    better: 'higher',
+    peers: ['ws', 'sockwire'],
+    targets: [target('higher', 'ws', 1.15)],
+    args: (t) => [...echo('64K', 100, 1)(t), '--deflate']
+  },
+  {
+    id: 'deflate-hold',
+    title: 'RSS per idle deflate connection (window bits 15)',
+    kind: 'deflate-hold',
+    metric: 'bytes_per_conn',
+    unit: 'B/conn',
+    better: 'lower',
+    peers: ['ws', 'sockwire'],
+    targets: [target('lower', 'ws', 0.85)],
+    args: (t) => [String(t.deflateHoldConns)]
   }
 ];
