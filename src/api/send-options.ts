@@ -14,5 +14,6 @@ export function sendOptionsObject(options: unknown): SendOptions | undefined {
 
 /** One flag: the option's truthiness when the object has it as its own enumerable property, else `fallback`. */
 export function sendOption(options: SendOptions | undefined, name: keyof SendOptions, fallback: boolean): boolean {
-  return options !== undefined && isOwnEnumerable.call(options, name) ? Boolean(options[name]) : fallback;
+  // `in` (an inline-cached lookup) settles the usual case, a name the object lacks, without a call.
+  return options !== undefined && name in options && isOwnEnumerable.call(options, name) ? Boolean(options[name]) : fallback;
 }

@@ -71,13 +71,16 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
 
   /** @internal */ _connection: Connection | null = null;
   /** @internal */ _socket: Duplex | null = null;
-  /** @internal */ _req: ClientRequest | null = null;
+  /** @internal Client only, while connecting (a prototype default: server sockets carry no slot for it). */
+  declare _req: ClientRequest | null;
   /** @internal */ _isServer: boolean;
   /** @internal */ _protocol = '';
   /** @internal Negotiated extensions; a shared empty object until one is negotiated. */
   _extensions: ExtensionMap = NO_EXTENSIONS;
-  /** @internal */ _url = '';
-  /** @internal */ _redirects = 0;
+  /** @internal Client only (prototype default ''). */
+  declare _url: string;
+  /** @internal Client only (prototype default 0). */
+  declare _redirects: number;
   /** @internal */ _paused = false;
   /** @internal Ready state before a connection exists (connecting, or aborted while connecting). */
   _preState: 0 | 2 | 3 = 0;
@@ -95,7 +98,8 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   /** ws internal: the reason `'close'` reports. */
   declare readonly _closeMessage: Buffer;
   private _binaryType: BinaryType = 'nodebuffer';
-  private _bufferedAmountWithoutSocket = 0;
+  /** Rarely written (sends before a socket or after close): a prototype default of 0, no slot per socket. */
+  declare private _bufferedAmountWithoutSocket: number;
   private _closeEmitted = false;
   /** The options this socket was created with (a reference, not a copy: one object per server). */
   private _options: ConnectionLimits;
@@ -485,6 +489,11 @@ for (const property of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused'
   Object.defineProperty(WebSocket.prototype, property, { ...descriptor, enumerable: true });
 }
 defineEventHandlerAttributes(WebSocket.prototype);
+// Defaults of the fields only some sockets ever write (client handshake state, bytes counted without a socket): an
+// accepted socket never gets them as own properties, which keeps every server-side WebSocket 32 bytes smaller.
+for (const [name, value] of Object.entries({ _req: null, _url: '', _redirects: 0, _bufferedAmountWithoutSocket: 0 })) {
+  Object.defineProperty(WebSocket.prototype, name, { value, writable: true, configurable: true, enumerable: false });
+}
 WebSocket.prototype.addEventListener = addEventListener;
 WebSocket.prototype.removeEventListener = removeEventListener;
 

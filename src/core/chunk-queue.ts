@@ -6,6 +6,8 @@ import { unmask } from './mask';
 
 /** Holds the current key while unmasking (synchronous, so one per process is enough). */
 const MASK_SCRATCH = Buffer.alloc(4);
+/** Up to this many bytes a piece is unmasked by a byte loop here (the word loops pay off beyond it). */
+const SMALL_PAYLOAD = 32;
 
 /** Unread input bytes, front first. */
 export class ChunkQueue {
@@ -117,6 +119,27 @@ export function copyUnread(queue: ChunkQueue, skip: number, maskWord: number): B
 /** Unmask `piece` in place; it starts `done` bytes into the payload, so the key is rotated by that much. */
 function unmaskPiece(piece: Buffer, maskWord: number, done: number): void {
   const shift = (done & 3) * 8;
-  MASK_SCRATCH.writeUInt32BE(shift === 0 ? maskWord : ((maskWord << shift) | (maskWord >>> (32 - shift))) >>> 0, 0);
-  unmask(piece, MASK_SCRATCH);
+  const word = shift === 0 ? maskWord : ((maskWord << shift) | (maskWord >>> (32 - shift))) >>> 0;
+  if (piece.length > SMALL_PAYLOAD) {
+    MASK_SCRATCH.writeUInt32BE(word, 0);
+    unmask(piece, MASK_SCRATCH);
+    return;
+  }
+  // Small payloads (most messages): XOR straight from the key word, no scratch key and no call.
+  const m0 = word >>> 24;
+  const m1 = (word >>> 16) & 0xff;
+  const m2 = (word >>> 8) & 0xff;
+  const m3 = word & 0xff;
+  const length = piece.length;
+  const end = length & ~3;
+  let i = 0;
+  for (; i < end; i += 4) {
+    piece[i] ^= m0;
+    piece[i + 1] ^= m1;
+    piece[i + 2] ^= m2;
+    piece[i + 3] ^= m3;
+  }
+  if (i < length) piece[i] ^= m0;
+  if (i + 1 < length) piece[i + 1] ^= m1;
+  if (i + 2 < length) piece[i + 2] ^= m2;
 }

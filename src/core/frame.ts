@@ -23,7 +23,7 @@ export interface FrameOptions {
 const MASK_SCRATCH = Buffer.alloc(4);
 
 /** Unmasked payloads up to this size are copied behind the header so the frame is one write. */
-const MERGE_LIMIT = 1024;
+export const MERGE_LIMIT = 1024;
 
 /** Size of the header for a payload of `length` bytes (RFC 6455 §5.2 payload length encoding). */
 export function headerSize(length: number, masked: boolean): number {
@@ -32,8 +32,8 @@ export function headerSize(length: number, masked: boolean): number {
 }
 
 /**
- * Write the frame header into `target` at 0 and return where the payload starts. `maskKey` (if any) is written
- * into the header too.
+ * Write the frame header into `target` at `at` (default 0) and return where the payload starts. `maskKey` (if any)
+ * is written into the header too.
  */
 export function writeHeader(
   target: Buffer,
@@ -41,25 +41,26 @@ export function writeHeader(
   opcode: number,
   fin: boolean,
   rsv1: boolean,
-  maskKey: Uint8Array | null
+  maskKey: Uint8Array | null,
+  at = 0
 ): number {
-  target[0] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
-  let offset = 2;
+  target[at] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
+  let offset = at + 2;
   let lengthBits = length;
   if (length >= 65536) {
     lengthBits = 127;
     // RFC 6455 §5.2: 64-bit length, most significant bit 0. Lengths here are below 2^53.
-    target.writeUInt32BE(Math.floor(length / 0x100000000), 2);
-    target.writeUInt32BE(length >>> 0, 6);
-    offset = 10;
+    target.writeUInt32BE(Math.floor(length / 0x100000000), offset);
+    target.writeUInt32BE(length >>> 0, offset + 4);
+    offset += 8;
   } else if (length >= 126) {
     lengthBits = 126;
-    target.writeUInt16BE(length, 2);
-    offset = 4;
+    target.writeUInt16BE(length, offset);
+    offset += 2;
   }
-  target[1] = lengthBits;
+  target[at + 1] = lengthBits;
   if (maskKey !== null) {
-    target[1] |= 0x80;
+    target[at + 1] |= 0x80;
     target[offset] = maskKey[0];
     target[offset + 1] = maskKey[1];
     target[offset + 2] = maskKey[2];
@@ -67,6 +68,26 @@ export function writeHeader(
     offset += 4;
   }
   return offset;
+}
+
+/**
+ * Write a whole frame (header, then the payload, masked with `maskKey` when there is one) into `target` at `at`,
+ * which must have room for {@link headerSize} + `data.length` bytes; `data` itself is never modified. Returns the
+ * end of the frame. The sender packs small frames back to back this way, without a Buffer per frame.
+ */
+export function writeFrameAt(
+  target: Buffer,
+  at: number,
+  data: Buffer,
+  opcode: number,
+  fin: boolean,
+  rsv1: boolean,
+  maskKey: Uint8Array | null
+): number {
+  const start = writeHeader(target, data.length, opcode, fin, rsv1, maskKey, at);
+  if (maskKey === null) data.copy(target, start);
+  else maskBytes(data, maskKey, target, start, data.length);
+  return start + data.length;
 }
 
 /**

@@ -381,14 +381,14 @@ export class MessageReader {
           : this.binaryType === 'nodebuffer'
             ? (sole ?? EMPTY_BUFFER)
             : shapeBinary(sole === null ? [] : [sole], length, this.binaryType);
-      this.deliver(() => this.sink.onMessage(data, true), false);
+      this.deliverMessage(data, true, false);
       return true;
     }
     const text = fragments !== null ? concat(fragments, length) : (sole ?? EMPTY_BUFFER);
     const valid = this.skipUTF8Validation || (validator === null ? isValidUtf8(text) : validator.end());
     if (!valid) return this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
     // ws delivers inflated text synchronously even when events are deferred.
-    this.deliver(() => this.sink.onMessage(text, false), inflated);
+    this.deliverMessage(text, false, inflated);
     return true;
   }
 
@@ -428,18 +428,25 @@ export class MessageReader {
       this.sink.onClose(code, reason);
       return;
     }
-    if (this.opcode === OPCODE_PING) this.deliver(() => this.sink.onPing(data), false);
-    else this.deliver(() => this.sink.onPong(data), false);
+    const ping = this.opcode === OPCODE_PING;
+    if (this.schedule === undefined) {
+      if (ping) this.sink.onPing(data);
+      else this.sink.onPong(data);
+    } else if (ping) this.deliver(() => this.sink.onPing(data));
+    else this.deliver(() => this.sink.onPong(data));
   }
 
-  /** Emit now, or through the scheduler with reading parked until the event ran. */
-  private deliver(emit: () => void, forceSync: boolean): void {
-    if (this.schedule === undefined || forceSync) {
-      emit();
-      return;
-    }
+  /** Emit a message now (no closure on this path), or through the scheduler. */
+  private deliverMessage(data: BinaryMessage, isBinary: boolean, forceSync: boolean): void {
+    if (this.schedule === undefined || forceSync) this.sink.onMessage(data, isBinary);
+    else this.deliver(() => this.sink.onMessage(data, isBinary));
+  }
+
+  /** Emit through the scheduler, with reading parked until the event ran. */
+  private deliver(emit: () => void): void {
+    const schedule = this.schedule as (task: () => void) => void;
     this.state = State.Parked;
-    this.schedule(() => {
+    schedule(() => {
       if (this.state === State.Done) return;
       this.state = State.Info;
       emit();

@@ -58,19 +58,22 @@ export class Session {
   closeReason: Buffer = EMPTY_BUFFER;
   private pendingAutoPongs = 0;
   private readonly host: SessionHost;
-  private readonly options: SessionOptions;
+  // The options are copied, not kept: the object was made for this connection and would cost memory per socket.
+  private readonly autoPong: boolean;
+  private readonly maxPendingAutoPongs: number;
   /** Created on the first auto-pong only: most connections never see a ping. */
   private autoPongWritten: (() => void) | null = null;
 
   constructor(host: SessionHost, options: SessionOptions) {
     this.host = host;
-    this.options = options;
+    this.autoPong = options.autoPong;
+    this.maxPendingAutoPongs = options.maxPendingAutoPongs;
   }
 
   /** RFC 6455 §5.5.2: answer a ping with a pong carrying the same data (while open), then report it. */
   onPing(data: Buffer): void {
-    if (this.options.autoPong && this.state === 'open') {
-      const limit = this.options.maxPendingAutoPongs;
+    if (this.autoPong && this.state === 'open') {
+      const limit = this.maxPendingAutoPongs;
       if (limit > 0 && this.pendingAutoPongs >= limit) {
         // A peer that pings faster than we can write pongs is flooding us.
         this.terminate();

@@ -6,10 +6,12 @@ import type { Duplex } from 'node:stream';
 import type { Blob } from 'node:buffer';
 import { types } from 'node:util';
 import { EMPTY_BUFFER, NOOP, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT } from '../core/constants';
-import { encodeFrame, encodeFrameParts, type FrameOptions } from '../core/frame';
+import { encodeFrame, encodeFrameParts, headerSize, MERGE_LIMIT, writeFrameAt, type FrameOptions } from '../core/frame';
+import { randomMask } from '../core/mask-pool';
 import { isValidCloseCode } from '../core/close-codes';
 import { isBlob, toBytes, type SendData } from './data';
 import type { TrafficCounters } from './traffic';
+import { frameSlab } from './frame-slab';
 
 /** The part of permessage-deflate the sender needs. */
 export interface Compressor {
@@ -46,6 +48,9 @@ interface DeflateLike extends Compressor {
 
 const PERMESSAGE_DEFLATE = 'permessage-deflate';
 
+/** The key of a frame masked without `generateMask`: copied into the frame at once, so one serves every sender. */
+const MASK_SCRATCH = Buffer.alloc(4);
+
 /** Frames up to this size are copied into the batch; bigger ones are written as they are. */
 const BATCH_FRAME_LIMIT = 1024;
 
@@ -70,9 +75,11 @@ export class FrameSender {
   private busy = false;
   /** Operations waiting behind the one in flight, with their callbacks (to fail them if the socket dies). */
   private queue: QueuedOperation[] | null = null;
-  // Small frames written while a batch is open (one socket read's worth of replies) leave in one write.
+  // Small frames written while a batch is open (one socket read's worth of replies) leave in one write. They are
+  // packed into the process's frame slab from `batchStart`; `batchBytes` of it are filled.
   private batching = false;
-  private batch: Buffer[] | null = null;
+  private batchSlab: Buffer | null = null;
+  private batchStart = 0;
   private batchBytes = 0;
   private batchCallbacks: WriteCallback[] | null = null;
 
@@ -133,6 +140,12 @@ export class FrameSender {
       traffic.payloadBytesOut += byteLength;
       if (fin) traffic.messagesOut++;
     }
+    const compressMessage = this.compressCurrent;
+    if (bytes !== null && !this.busy && bytes.length <= MERGE_LIMIT && (!compressMessage || this.deflate === undefined)) {
+      // The common case, a small message written at once: straight into the frame slab, no options object.
+      this.writeSmallFrame(bytes, opcode, fin, rsv1, mask ? this.nextMaskKey() : null, callback);
+      return;
+    }
     const frameOptions: FrameOptions = {
       opcode,
       fin,
@@ -142,7 +155,6 @@ export class FrameSender {
       generateMask: this.generateMask,
       maskBuffer: this.maskBuffer
     };
-    const compressMessage = this.compressCurrent;
     if (bytes === null) {
       const blob = data as Blob;
       this.run(() => this.sendBlob(blob, compressMessage, frameOptions, callback), callback, 0);
@@ -351,19 +363,66 @@ export class FrameSender {
     this.flushBatch();
   }
 
+  /** The next masking key (RFC 6455 §5.3): from `generateMask` when given, else from the crypto pool. */
+  private nextMaskKey(): Buffer {
+    if (this.generateMask === undefined) {
+      randomMask(MASK_SCRATCH);
+      return MASK_SCRATCH;
+    }
+    const key = this.maskBuffer as Buffer;
+    this.generateMask(key);
+    return key;
+  }
+
+  /**
+   * A frame of at most {@link MERGE_LIMIT} payload bytes, written into the frame slab: it joins the open batch
+   * (when it is small enough to batch), or is written at once.
+   */
+  private writeSmallFrame(data: Buffer, opcode: number, fin: boolean, rsv1: boolean, maskKey: Buffer | null, callback?: WriteCallback): void {
+    const size = headerSize(data.length, maskKey !== null) + data.length;
+    const traffic = this.traffic;
+    if (traffic !== null) traffic.wireBytesOut += size;
+    const alone = !this.batching || size > BATCH_FRAME_LIMIT;
+    if (alone) this.flushBatch();
+    writeFrameAt(this.batchRoom(size), this.batchStart + this.batchBytes, data, opcode, fin, rsv1, maskKey);
+    this.addToBatch(size, callback);
+    if (alone) this.flushBatch();
+  }
+
+  /** The batch's slab with room for `size` more bytes (the batch is written first when they do not fit). */
+  private batchRoom(size: number): Buffer {
+    let slab = this.batchSlab;
+    if (slab !== null && slab.length - this.batchStart - this.batchBytes < size) {
+      this.flushBatch();
+      slab = null;
+    }
+    if (slab === null) {
+      this.batchStart = frameSlab.reserve(size);
+      slab = this.batchSlab = frameSlab.buffer;
+    }
+    return slab;
+  }
+
+  /** Count `size` bytes just written at the end of the batch. */
+  private addToBatch(size: number, callback: WriteCallback | undefined): void {
+    this.batchBytes += size;
+    this._bufferedBytes += size;
+    if (callback !== undefined) (this.batchCallbacks ??= []).push(callback);
+  }
+
   private flushBatch(): void {
-    const batch = this.batch;
-    if (batch === null || batch.length === 0) return;
-    const data = batch.length === 1 ? batch[0] : Buffer.concat(batch, this.batchBytes);
+    const slab = this.batchSlab;
+    if (slab === null) return;
+    const end = this.batchStart + this.batchBytes;
+    const data = slab.subarray(this.batchStart, end);
+    frameSlab.release(slab, end);
     const callbacks = this.batchCallbacks;
     this._bufferedBytes -= this.batchBytes;
-    batch.length = 0;
+    this.batchSlab = null;
     this.batchBytes = 0;
     this.batchCallbacks = null;
     if (callbacks === null) this._socket.write(data);
-    else this._socket.write(data, (error?: Error | null) => {
-      for (const callback of callbacks) callback(error);
-    });
+    else this._socket.write(data, callbacks.length === 1 ? callbacks[0] : callAll(callbacks));
   }
 
   /** Header and payload inside one cork: one `writev`. Small frames join the open batch. */
@@ -371,11 +430,10 @@ export class FrameSender {
     const traffic = this.traffic;
     if (traffic !== null) traffic.wireBytesOut += frames.length === 1 ? frames[0].length : frames[0].length + frames[1].length;
     if (this.batching && frames.length === 1 && frames[0].length <= BATCH_FRAME_LIMIT) {
+      // An encoded frame (control frames, pre-encoded broadcasts) is copied into the batch.
       const frame = frames[0];
-      (this.batch ??= []).push(frame);
-      this.batchBytes += frame.length;
-      this._bufferedBytes += frame.length;
-      if (callback !== undefined) (this.batchCallbacks ??= []).push(callback);
+      frame.copy(this.batchRoom(frame.length), this.batchStart + this.batchBytes);
+      this.addToBatch(frame.length, callback);
       return;
     }
     this.flushBatch();
@@ -389,4 +447,14 @@ export class FrameSender {
     socket.write(frames[1], callback);
     socket.uncork();
   }
+}
+
+/**
+ * One write callback that calls each of `callbacks`. A function of its own: a closure inside `flushBatch` would
+ * make V8 allocate its context on every call, callbacks or not.
+ */
+function callAll(callbacks: WriteCallback[]): WriteCallback {
+  return (error?: Error | null) => {
+    for (const callback of callbacks) callback(error);
+  };
 }

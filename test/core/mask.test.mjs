@@ -92,6 +92,29 @@ test('mask with the output being the source masks in place (the encoder does thi
   }
 });
 
+test('64-bit word path: lengths around 128 and 16-word blocks, every source and output address mod 8', () => {
+  const random = createRandom(0x5eed05);
+  for (const length of [127, 128, 129, 135, 136, 255, 256, 257, 263, 1031, 4100]) {
+    const key = random.bytes(4);
+    const source = random.bytes(length);
+    const expected = referenceMask(source, key, length);
+    for (let sourceShift = 0; sourceShift < 8; sourceShift++) {
+      const { view } = viewAt(sourceShift, length, source);
+      const inPlace = viewAt(sourceShift, length, source);
+      unmask(inPlace.view, key);
+      assert.deepEqual(inPlace.view, expected, `in place, length ${length} shift ${sourceShift}`);
+      for (let outputShift = 0; outputShift < 8; outputShift++) {
+        const output = Buffer.alloc(outputShift + length + 8, 0xaa);
+        mask(view, key, output, outputShift, length);
+        assert.deepEqual(output.subarray(outputShift, outputShift + length), expected, `len ${length} s ${sourceShift} o ${outputShift}`);
+        for (let i = 0; i < outputShift; i++) assert.equal(output[i], 0xaa);
+        for (let i = outputShift + length; i < output.length; i++) assert.equal(output[i], 0xaa);
+        assert.deepEqual(view, source);
+      }
+    }
+  }
+});
+
 test('mask only writes `length` bytes even when the source is longer', () => {
   const source = Buffer.alloc(100, 0xff);
   const output = Buffer.alloc(100, 0);
