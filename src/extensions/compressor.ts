@@ -3,7 +3,7 @@
  */
 import { createDeflateRaw, type ZlibOptions } from 'node:zlib';
 import type { ZlibLimiter } from './zlib-limiter';
-import { ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
+import { flushesEachWrite, syncFlushOptions, ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
 
 /** Settings of a {@link Compressor}, fixed when negotiation ends. */
 export interface CompressorSettings {
@@ -21,15 +21,15 @@ export class Compressor extends ZlibPipe {
     limiter: ZlibLimiter,
     private readonly settings: CompressorSettings
   ) {
-    super(limiter);
+    super(limiter, flushesEachWrite(settings.zlibOptions));
   }
 
   protected createStream(): RawZlibStream {
-    return createDeflateRaw({ ...this.settings.zlibOptions, windowBits: this.settings.windowBits });
+    return createDeflateRaw(syncFlushOptions(this.settings.zlibOptions, this.settings.windowBits));
   }
 
-  protected writeInput(stream: RawZlibStream, data: Buffer): void {
-    stream.write(data);
+  protected input(data: Buffer): Buffer {
+    return data;
   }
 
   protected onOutput(): undefined {

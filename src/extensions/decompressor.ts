@@ -5,7 +5,7 @@
 import { createInflateRaw, type ZlibOptions } from 'node:zlib';
 import { fail, toError } from '../core/errors';
 import type { ZlibLimiter } from './zlib-limiter';
-import { ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
+import { flushesEachWrite, syncFlushOptions, ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
 
 /** RFC 7692 §7.2.2: the bytes a sender removed from the end of each message. */
 const TRAILER: Buffer = Buffer.from([0x00, 0x00, 0xff, 0xff]);
@@ -34,17 +34,17 @@ export class Decompressor extends ZlibPipe {
     limiter: ZlibLimiter,
     private readonly settings: DecompressorSettings
   ) {
-    super(limiter);
+    super(limiter, flushesEachWrite(settings.zlibOptions));
   }
 
   protected createStream(): RawZlibStream {
-    return createInflateRaw({ ...this.settings.zlibOptions, windowBits: this.settings.windowBits });
+    return createInflateRaw(syncFlushOptions(this.settings.zlibOptions, this.settings.windowBits));
   }
 
-  protected writeInput(stream: RawZlibStream, data: Buffer, fin: boolean): void {
-    stream.write(data);
-    // RFC 7692 §7.2.2: put back the empty stored block the sender stripped.
-    if (fin) stream.write(TRAILER);
+  protected input(data: Buffer, fin: boolean): Buffer {
+    // RFC 7692 §7.2.2: put back the empty stored block the sender stripped. Copying the (compressed, so short)
+    // payload once costs far less than a second write, which is one more trip to the zlib thread pool.
+    return fin ? Buffer.concat([data, TRAILER], data.length + TRAILER.length) : data;
   }
 
   protected onOutput(output: JobOutput): Error | undefined {

@@ -2,7 +2,7 @@
  * One direction of permessage-deflate over one lazily created zlib stream: jobs run one at a time, in call order,
  * each through the process-wide limiter. Subclasses decide what to write and how to finish a job.
  */
-import { constants, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { constants, type DeflateRaw, type InflateRaw, type ZlibOptions } from 'node:zlib';
 import type { ZlibLimiter } from './zlib-limiter';
 
 /** Node-style completion callback of `compress`/`decompress`. */
@@ -27,6 +27,20 @@ export interface JobOutput {
   length: number;
 }
 
+/**
+ * `options` with `windowBits` and, unless the caller chose a `flush` mode of their own, `flush: Z_SYNC_FLUSH`: then
+ * every write ends with the sync flush RFC 7692 §7.2.1 asks for, and a job needs one write. The output is the same
+ * bytes as a write followed by a separate `flush(Z_SYNC_FLUSH)`.
+ */
+export function syncFlushOptions(options: ZlibOptions, windowBits: number): ZlibOptions {
+  return { flush: constants.Z_SYNC_FLUSH, ...options, windowBits };
+}
+
+/** Whether streams built from `options` flush each write themselves (see {@link syncFlushOptions}). */
+export function flushesEachWrite(options: ZlibOptions): boolean {
+  return options.flush === undefined || options.flush === constants.Z_SYNC_FLUSH;
+}
+
 /** Base of the compressing and the decompressing pipe. */
 export abstract class ZlibPipe {
   /** The stream, created on first use and dropped on error or close. */
@@ -37,12 +51,20 @@ export abstract class ZlibPipe {
   /** The current stream has ended (inflate saw a final block); it is replaced after the running job. */
   private ended = false;
 
-  constructor(private readonly limiter: ZlibLimiter) {}
+  /**
+   * @param limiter - the process-wide zlib job limiter.
+   * @param flushesEachWrite - the stream was built with `flush: Z_SYNC_FLUSH` (see {@link syncFlushOptions}), so one
+   *   `write` both feeds and flushes a job: one trip to the zlib thread pool per job instead of two.
+   */
+  constructor(
+    private readonly limiter: ZlibLimiter,
+    private readonly flushesEachWrite: boolean
+  ) {}
 
   /** Create the zlib stream for this direction. */
   protected abstract createStream(): RawZlibStream;
-  /** Feed one job's input to `stream` (before the sync flush). */
-  protected abstract writeInput(stream: RawZlibStream, data: Buffer, fin: boolean): void;
+  /** The bytes to write to the stream for one job (before or with the sync flush). */
+  protected abstract input(data: Buffer, fin: boolean): Buffer;
   /** Called for each output chunk; return an error to abort the job (e.g. the size guard). */
   protected abstract onOutput(output: JobOutput): Error | undefined;
   /** Turn the gathered output of a flushed job into its result; may reset `stream`. */
@@ -100,10 +122,10 @@ export abstract class ZlibPipe {
       this.complete(job, error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    this.writeInput(stream, job.data, job.fin);
     // RFC 7692 §7.2.1: a sync flush ends the output on a byte boundary, so each message (or fragment) stands alone.
-    stream.flush(constants.Z_SYNC_FLUSH, () => {
-      if (this.current !== job || this.stream !== stream) return; // aborted meanwhile
+    const flushed = (error?: Error | null): void => {
+      // A zlib error reaches the 'error' listener, which fails the job; a closed stream means the job was aborted.
+      if (error != null || this.current !== job || this.stream !== stream) return;
       const output = this.output;
       this.output = { chunks: [], length: 0 };
       let result: Buffer;
@@ -117,7 +139,14 @@ export abstract class ZlibPipe {
       // one with an empty window.
       if (this.ended) this.dropStream();
       this.complete(job, null, result);
-    });
+    };
+    const input = this.input(job.data, job.fin);
+    if (this.flushesEachWrite) {
+      stream.write(input, flushed);
+    } else {
+      stream.write(input);
+      stream.flush(constants.Z_SYNC_FLUSH, flushed);
+    }
   }
 
   private openStream(): RawZlibStream {
