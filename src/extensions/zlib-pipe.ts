@@ -141,10 +141,13 @@ export abstract class ZlibPipe {
       this.complete(job, null, result);
     };
     const input = this.input(job.data, job.fin);
-    if (this.flushesEachWrite) {
+    if (this.flushesEachWrite && input.length > 0) {
       stream.write(input, flushed);
     } else {
-      stream.write(input);
+      // zlib skips a flush with no new input that repeats the previous flush mode, so an empty payload is fed in
+      // with Z_NO_FLUSH first: then it still gets its empty stored block, the same bytes as ws writes.
+      if (this.flushesEachWrite) stream.flush(constants.Z_NO_FLUSH);
+      else stream.write(input);
       stream.flush(constants.Z_SYNC_FLUSH, flushed);
     }
   }
