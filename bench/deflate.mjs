@@ -6,10 +6,11 @@
 // Load generator: ws clients for both servers (the same client code and cost for both), in a process pinned to
 // CPU 1; servers pinned to CPU 0. Every echo is compared with what was sent.
 //
-//   node bench/deflate.mjs [--reps 3] [--duration 3] [--warmup 1] [--hold 1000] [--before DIR]
+//   node bench/deflate.mjs [--reps 3] [--duration 3] [--warmup 1] [--hold 1000] [--before DIR] [--idle MS]
 //
 // --before DIR adds a third server, "before": the sockwire build in DIR/dist/cjs (e.g. `git archive main` built in
 // a temp dir), interleaved with the other two, so a change is measured against its base in the same run.
+// --idle MS gives the (after) sockwire server `zlibIdleTimeout: MS` (the RSS rows are taken 1 s after the echo).
 //
 // Writes bench/out/deflate.json and prints a Markdown table. Internal modes: `server IMPL`, `load ...`, `hold ...`.
 import { spawn } from 'node:child_process';
@@ -64,7 +65,9 @@ function jiffies(pid) {
 
 function serverMode(impl) {
   const { WebSocketServer } = loadImpl(impl === 'before' ? 'sockwire' : impl);
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: DEFLATE }, () => {
+  const idle = Number(process.env.BENCH_ZLIB_IDLE ?? 0);
+  const perMessageDeflate = impl === 'sockwire' && idle > 0 ? { ...DEFLATE, zlibIdleTimeout: idle } : DEFLATE;
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate }, () => {
     process.stdout.write(JSON.stringify({ impl, port: wss.address().port, pid: process.pid }) + '\n');
   });
   wss.on('connection', (socket) => {
@@ -255,7 +258,7 @@ async function main() {
   // A private copy of the build, so a concurrent `npm run build` cannot change the code under test mid-run.
   const snapshot = join(tmpdir(), `sockwire-deflate-bench-${process.pid}`);
   cpSync(join(rootDir, 'dist', 'cjs'), snapshot, { recursive: true });
-  const envOf = { ws: {}, sockwire: { SOCKWIRE_DIST: snapshot } };
+  const envOf = { ws: {}, sockwire: { SOCKWIRE_DIST: snapshot, BENCH_ZLIB_IDLE: String(arg('idle', 0)) } };
   const beforeSnapshot = `${snapshot}-before`;
   if (BEFORE_DIR !== undefined) {
     cpSync(join(BEFORE_DIR, 'dist', 'cjs'), beforeSnapshot, { recursive: true });

@@ -13,6 +13,8 @@ export interface CompressorSettings {
   readonly windowBits: number;
   /** Reset the context after each message (RFC 7692 §7.1.1). */
   readonly noContextTakeover: boolean;
+  /** Ms without a message after which the zlib stream is closed (0 = never); see `zlibIdleTimeout`. */
+  readonly idleTimeout: number;
 }
 
 /** Compresses message payloads, one frame at a time, in call order. */
@@ -21,7 +23,7 @@ export class Compressor extends ZlibPipe {
     limiter: ZlibLimiter,
     private readonly settings: CompressorSettings
   ) {
-    super(limiter, flushesEachWrite(settings.zlibOptions));
+    super(limiter, flushesEachWrite(settings.zlibOptions), settings.idleTimeout);
   }
 
   protected createStream(): RawZlibStream {
@@ -51,6 +53,12 @@ export class Compressor extends ZlibPipe {
 
   protected wrapZlibError(error: Error): Error {
     return error;
+  }
+
+  protected releasableWhenIdle(): boolean {
+    // RFC 7692 §7.1.1: a sender may always start a message from an empty window; the peer's inflater, which keeps
+    // its window, decodes a fresh DEFLATE stream as well (its back-references just never reach the old data).
+    return true;
   }
 
   protected closedError(): Error {

@@ -23,6 +23,8 @@ export interface DecompressorSettings {
   readonly noContextTakeover: boolean;
   /** Most inflated bytes per message; 0 or less means no limit. */
   readonly maxPayload: number;
+  /** Ms without a message after which the zlib stream is closed, if the peer resets its context (0 = never). */
+  readonly idleTimeout: number;
 }
 
 /** Inflates message payloads, one frame at a time, in call order. */
@@ -34,7 +36,7 @@ export class Decompressor extends ZlibPipe {
     limiter: ZlibLimiter,
     private readonly settings: DecompressorSettings
   ) {
-    super(limiter, flushesEachWrite(settings.zlibOptions));
+    super(limiter, flushesEachWrite(settings.zlibOptions), settings.idleTimeout);
   }
 
   protected createStream(): RawZlibStream {
@@ -79,5 +81,10 @@ export class Decompressor extends ZlibPipe {
 
   protected closedError(): Error {
     return new Error('The inflate stream was closed while data was being processed');
+  }
+
+  protected releasableWhenIdle(): boolean {
+    // RFC 7692 §7.1.1: with context takeover the peer may refer to any earlier message, so the window must stay.
+    return this.settings.noContextTakeover;
   }
 }

@@ -50,15 +50,21 @@ export abstract class ZlibPipe {
   private output: JobOutput = { chunks: [], length: 0 };
   /** The current stream has ended (inflate saw a final block); it is replaced after the running job. */
   private ended = false;
+  /** The last finished job ended a message (no message is half through the stream). */
+  private atMessageBoundary = true;
+  /** Closes the stream once the pipe has been idle for {@link idleTimeout} ms (see {@link releasableWhenIdle}). */
+  private idleTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param limiter - the process-wide zlib job limiter.
    * @param flushesEachWrite - the stream was built with `flush: Z_SYNC_FLUSH` (see {@link syncFlushOptions}), so one
    *   `write` both feeds and flushes a job: one trip to the zlib thread pool per job instead of two.
+   * @param idleTimeout - ms of idleness after which a releasable stream is closed (0 = never).
    */
   constructor(
     private readonly limiter: ZlibLimiter,
-    private readonly flushesEachWrite: boolean
+    private readonly flushesEachWrite: boolean,
+    private readonly idleTimeout: number
   ) {}
 
   /** Create the zlib stream for this direction. */
@@ -75,6 +81,11 @@ export abstract class ZlibPipe {
   protected abstract wrapZlibError(error: Error): Error;
   /** The error given to jobs still pending when the pipe closes. */
   protected abstract closedError(): Error;
+  /**
+   * Whether the stream may be closed between messages while idle, its memory given back, and a fresh one opened for
+   * the next message. True only where a fresh stream decodes or encodes what the peer expects (RFC 7692 §7.1.1).
+   */
+  protected abstract releasableWhenIdle(): boolean;
 
   /** Queue `data`; `callback` gets the result once every earlier job of this pipe is done. */
   push(data: Buffer, fin: boolean, callback: ZlibCallback): void {
@@ -101,7 +112,11 @@ export abstract class ZlibPipe {
 
   private startNext(): void {
     const job = this.queue.shift();
-    if (job === undefined) return;
+    if (job === undefined) {
+      this.armIdleTimer();
+      return;
+    }
+    this.stopIdleTimer();
     this.current = job;
     this.limiter.add((release) => {
       job.release = release;
@@ -138,6 +153,7 @@ export abstract class ZlibPipe {
       // RFC 7692 §7.2.3.4: a block with BFINAL set ends the DEFLATE stream; like ws, the next message starts a new
       // one with an empty window.
       if (this.ended) this.dropStream();
+      this.atMessageBoundary = job.fin;
       this.complete(job, null, result);
     };
     const input = this.input(job.data, job.fin);
@@ -186,7 +202,27 @@ export abstract class ZlibPipe {
   private dropStream(): void {
     const stream = this.stream;
     this.stream = undefined;
+    this.atMessageBoundary = true;
+    this.stopIdleTimer();
     stream?.close();
+  }
+
+  /** Start (or restart) the idle countdown when the pipe has gone quiet at a message boundary. */
+  private armIdleTimer(): void {
+    this.stopIdleTimer();
+    if (this.idleTimeout <= 0 || this.stream === undefined || !this.atMessageBoundary || !this.releasableWhenIdle()) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.current === undefined && this.queue.length === 0 && this.atMessageBoundary) this.dropStream();
+    }, this.idleTimeout);
+    // An idle connection must not keep the process alive.
+    this.idleTimer.unref();
+  }
+
+  private stopIdleTimer(): void {
+    if (this.idleTimer === undefined) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 
   private complete(job: Job, error: Error | null, result?: Buffer): void {
