@@ -6,7 +6,11 @@
 // Load generator: ws clients for both servers (the same client code and cost for both), in a process pinned to
 // CPU 1; servers pinned to CPU 0. Every echo is compared with what was sent.
 //
-//   node bench/deflate.mjs [--reps 3] [--duration 3] [--warmup 1] [--hold 1000]
+//   node bench/deflate.mjs [--reps 3] [--duration 3] [--warmup 1] [--hold 1000] [--before DIR] [--idle MS]
+//
+// --before DIR adds a third server, "before": the sockwire build in DIR/dist/cjs (e.g. `git archive main` built in
+// a temp dir), interleaved with the other two, so a change is measured against its base in the same run.
+// --idle MS gives the (after) sockwire server `zlibIdleTimeout: MS` (the RSS rows are taken 1 s after the echo).
 //
 // Writes bench/out/deflate.json and prints a Markdown table. Internal modes: `server IMPL`, `load ...`, `hold ...`;
 // bench/run.mjs runs `server` (driven by `wsload --deflate`) for its deflate echo rows and `hold-run IMPL CONNS`
@@ -25,7 +29,9 @@ const SELF = fileURLToPath(import.meta.url);
 const DEFLATE = { threshold: 1024, concurrencyLimit: 10, serverNoContextTakeover: false, clientNoContextTakeover: false };
 const CONNS = 100;
 const SIZES = [1024, 64 * 1024];
-const IMPLS = ['ws', 'sockwire'];
+const beforeIndex = process.argv.indexOf('--before');
+const BEFORE_DIR = beforeIndex === -1 ? undefined : process.argv[beforeIndex + 1];
+const IMPLS = BEFORE_DIR === undefined ? ['ws', 'sockwire'] : ['ws', 'sockwire', 'before'];
 
 /** JSON-like text messages of exactly `size` bytes; a pool of distinct ones so each message is not a repeat. */
 function messagePool(size, count) {
@@ -60,8 +66,10 @@ function jiffies(pid) {
 // --- child: echo server --------------------------------------------------------------------------------------
 
 function serverMode(impl) {
-  const { WebSocketServer } = loadImpl(impl);
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: DEFLATE }, () => {
+  const { WebSocketServer } = loadImpl(impl === 'before' ? 'sockwire' : impl);
+  const idle = Number(process.env.BENCH_ZLIB_IDLE ?? 0);
+  const perMessageDeflate = impl === 'sockwire' && idle > 0 ? { ...DEFLATE, zlibIdleTimeout: idle } : DEFLATE;
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate }, () => {
     process.stdout.write(JSON.stringify({ impl, port: wss.address().port, pid: process.pid }) + '\n');
   });
   wss.on('connection', (socket) => {
@@ -252,17 +260,22 @@ async function main() {
   // A private copy of the build, so a concurrent `npm run build` cannot change the code under test mid-run.
   const snapshot = join(tmpdir(), `sockwire-deflate-bench-${process.pid}`);
   cpSync(join(rootDir, 'dist', 'cjs'), snapshot, { recursive: true });
-  const env = { SOCKWIRE_DIST: snapshot };
+  const envOf = { ws: {}, sockwire: { SOCKWIRE_DIST: snapshot, BENCH_ZLIB_IDLE: String(arg('idle', 0)) } };
+  const beforeSnapshot = `${snapshot}-before`;
+  if (BEFORE_DIR !== undefined) {
+    cpSync(join(BEFORE_DIR, 'dist', 'cjs'), beforeSnapshot, { recursive: true });
+    envOf.before = { SOCKWIRE_DIST: beforeSnapshot };
+  }
   const runs = [];
   const loadBefore = readFileSync('/proc/loadavg', 'utf8').trim();
   try {
     for (let rep = 0; rep < reps; rep++) {
       for (const size of SIZES) {
-        // Alternate which server goes first from one repetition to the next.
-        const order = rep % 2 === 0 ? IMPLS : [...IMPLS].reverse();
+        // Rotate which server goes first from one repetition to the next.
+        const order = IMPLS.map((_, i) => IMPLS[(i + rep) % IMPLS.length]);
         for (const impl of order) {
           const busyBefore = await quiet();
-          const server = await startServer('0', process.execPath, [SELF, 'server', impl], env);
+          const server = await startServer('0', process.execPath, [SELF, 'server', impl], envOf[impl]);
           try {
             const res = await runPinned('1', process.execPath, [SELF, 'load', String(server.port), String(CONNS), String(size), String(duration), String(warmup), String(server.pid)], duration + warmup + 60);
             const kv = parseKv(res.stdout);
@@ -280,7 +293,7 @@ async function main() {
     const hold = {};
     for (const impl of IMPLS) {
       await quiet();
-      hold[impl] = await holdRun(impl, holdConns, env);
+      hold[impl] = await holdRun(impl, holdConns, envOf[impl]);
       process.stderr.write(`hold ${impl}: ${JSON.stringify(hold[impl])}\n`);
     }
     const summary = SIZES.map((size) => {
@@ -325,12 +338,24 @@ async function main() {
     const kb = (x) => `${(x / 1024).toFixed(1)} KiB`;
     lines.push(`| after the handshake | ${kb(hold.ws.perConnNegotiated)} | ${kb(hold.sockwire.perConnNegotiated)} | ${(hold.sockwire.perConnNegotiated / hold.ws.perConnNegotiated).toFixed(2)}× |`);
     lines.push(`| after one 1 KiB compressed round trip | ${kb(hold.ws.perConnAfterMessage)} | ${kb(hold.sockwire.perConnAfterMessage)} | ${(hold.sockwire.perConnAfterMessage / hold.ws.perConnAfterMessage).toFixed(2)}× |`);
+    if (BEFORE_DIR !== undefined) {
+      lines.push('', `before (${BEFORE_DIR}), same run:`, '', '| message | before msgs/s | before / ws | server CPU µs/msg before | after | before/after CPU | ws/before CPU |', '|---|---|---|---|---|---|---|');
+      for (const row of summary) {
+        const b = row.before;
+        lines.push(`| ${row.size / 1024} KiB | ${f0(b.msgsPerS)} | ${(b.msgsPerS / row.ws.msgsPerS).toFixed(2)}× | ${f1(b.srvCpuUsPerMsg)} | ` +
+          `${f1(row.sockwire.srvCpuUsPerMsg)} | ${(b.srvCpuUsPerMsg / row.sockwire.srvCpuUsPerMsg).toFixed(2)}× | ${(row.ws.srvCpuUsPerMsg / b.srvCpuUsPerMsg).toFixed(2)}× |`);
+      }
+      lines.push('', `| RSS per idle deflate connection | before | after |`, '|---|---|---|');
+      lines.push(`| after the handshake | ${kb(hold.before.perConnNegotiated)} | ${kb(hold.sockwire.perConnNegotiated)} |`);
+      lines.push(`| after one 1 KiB compressed round trip | ${kb(hold.before.perConnAfterMessage)} | ${kb(hold.sockwire.perConnAfterMessage)} |`);
+    }
     lines.push('', `loadavg before ${loadBefore}, after ${loadAfter}; median other-process CPU during runs: ` +
       summary.map((r) => `${r.size / 1024} KiB ws ${f1(r.ws.otherCpu)} % / sockwire ${f1(r.sockwire.otherCpu)} %`).join(', ') +
       `; invalid runs: ${runs.filter((r) => !r.valid).length}; total ${result.seconds.toFixed(0)} s.`);
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     rmSync(snapshot, { recursive: true, force: true });
+    rmSync(beforeSnapshot, { recursive: true, force: true });
   }
 }
 

@@ -18,6 +18,8 @@ export interface PerMessageDeflateOptions {
   zlibInflateOptions?: Record<string, unknown>;
   threshold?: number;
   concurrencyLimit?: number;
+  /** sockwire only: close a zlib stream idle this many ms (see `PerMessageDeflateOptions` in src/extensions). */
+  zlibIdleTimeout?: number;
 }
 
 /** Limits and behaviour shared by both roles. */

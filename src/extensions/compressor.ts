@@ -3,7 +3,7 @@
  */
 import { createDeflateRaw, type ZlibOptions } from 'node:zlib';
 import type { ZlibLimiter } from './zlib-limiter';
-import { ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
+import { flushesEachWrite, syncFlushOptions, ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
 
 /** Settings of a {@link Compressor}, fixed when negotiation ends. */
 export interface CompressorSettings {
@@ -13,6 +13,8 @@ export interface CompressorSettings {
   readonly windowBits: number;
   /** Reset the context after each message (RFC 7692 §7.1.1). */
   readonly noContextTakeover: boolean;
+  /** Ms without a message after which the zlib stream is closed (0 = never); see `zlibIdleTimeout`. */
+  readonly idleTimeout: number;
 }
 
 /** Compresses message payloads, one frame at a time, in call order. */
@@ -21,15 +23,15 @@ export class Compressor extends ZlibPipe {
     limiter: ZlibLimiter,
     private readonly settings: CompressorSettings
   ) {
-    super(limiter);
+    super(limiter, flushesEachWrite(settings.zlibOptions), settings.idleTimeout);
   }
 
   protected createStream(): RawZlibStream {
-    return createDeflateRaw({ ...this.settings.zlibOptions, windowBits: this.settings.windowBits });
+    return createDeflateRaw(syncFlushOptions(this.settings.zlibOptions, this.settings.windowBits));
   }
 
-  protected writeInput(stream: RawZlibStream, data: Buffer): void {
-    stream.write(data);
+  protected input(data: Buffer): Buffer {
+    return data;
   }
 
   protected onOutput(): undefined {
@@ -51,6 +53,12 @@ export class Compressor extends ZlibPipe {
 
   protected wrapZlibError(error: Error): Error {
     return error;
+  }
+
+  protected releasableWhenIdle(): boolean {
+    // RFC 7692 §7.1.1: a sender may always start a message from an empty window; the peer's inflater, which keeps
+    // its window, decodes a fresh DEFLATE stream as well (its back-references just never reach the old data).
+    return true;
   }
 
   protected closedError(): Error {

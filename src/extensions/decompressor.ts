@@ -5,7 +5,7 @@
 import { createInflateRaw, type ZlibOptions } from 'node:zlib';
 import { fail, toError } from '../core/errors';
 import type { ZlibLimiter } from './zlib-limiter';
-import { ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
+import { flushesEachWrite, syncFlushOptions, ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
 
 /** RFC 7692 §7.2.2: the bytes a sender removed from the end of each message. */
 const TRAILER: Buffer = Buffer.from([0x00, 0x00, 0xff, 0xff]);
@@ -23,6 +23,8 @@ export interface DecompressorSettings {
   readonly noContextTakeover: boolean;
   /** Most inflated bytes per message; 0 or less means no limit. */
   readonly maxPayload: number;
+  /** Ms without a message after which the zlib stream is closed, if the peer resets its context (0 = never). */
+  readonly idleTimeout: number;
 }
 
 /** Inflates message payloads, one frame at a time, in call order. */
@@ -34,17 +36,17 @@ export class Decompressor extends ZlibPipe {
     limiter: ZlibLimiter,
     private readonly settings: DecompressorSettings
   ) {
-    super(limiter);
+    super(limiter, flushesEachWrite(settings.zlibOptions), settings.idleTimeout);
   }
 
   protected createStream(): RawZlibStream {
-    return createInflateRaw({ ...this.settings.zlibOptions, windowBits: this.settings.windowBits });
+    return createInflateRaw(syncFlushOptions(this.settings.zlibOptions, this.settings.windowBits));
   }
 
-  protected writeInput(stream: RawZlibStream, data: Buffer, fin: boolean): void {
-    stream.write(data);
-    // RFC 7692 §7.2.2: put back the empty stored block the sender stripped.
-    if (fin) stream.write(TRAILER);
+  protected input(data: Buffer, fin: boolean): Buffer {
+    // RFC 7692 §7.2.2: put back the empty stored block the sender stripped. Copying the (compressed, so short)
+    // payload once costs far less than a second write, which is one more trip to the zlib thread pool.
+    return fin ? Buffer.concat([data, TRAILER], data.length + TRAILER.length) : data;
   }
 
   protected onOutput(output: JobOutput): Error | undefined {
@@ -79,5 +81,10 @@ export class Decompressor extends ZlibPipe {
 
   protected closedError(): Error {
     return new Error('The inflate stream was closed while data was being processed');
+  }
+
+  protected releasableWhenIdle(): boolean {
+    // RFC 7692 §7.1.1: with context takeover the peer may refer to any earlier message, so the window must stay.
+    return this.settings.noContextTakeover;
   }
 }

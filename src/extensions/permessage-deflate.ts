@@ -34,10 +34,22 @@ export interface PerMessageDeflateOptions extends DeflateNegotiationOptions {
   isServer?: boolean;
   /** Most bytes one inflated message may have; 0 = no limit (also accepted as the third constructor argument). */
   maxPayload?: number;
+  /**
+   * sockwire only: after this many ms without a message in a direction, close that direction's zlib stream and give
+   * its memory back (about 210 KiB for a compressor with window bits 15); the next message opens a fresh one. The
+   * compressor is always released (RFC 7692 §7.1.1 lets a sender start from an empty window; with context takeover
+   * the first message after the pause compresses without the earlier history, so it is larger). The decompressor is
+   * released only when the peer resets its context itself (`*_no_context_takeover` agreed for its direction), so
+   * nothing the peer may refer to is lost. Default 0: never (as ws).
+   */
+  zlibIdleTimeout?: number;
 }
 
 /** Default `threshold`: below ~1 KiB deflate rarely pays for its CPU and its header. */
 const DEFAULT_THRESHOLD = 1024;
+
+/** The longest delay `setTimeout` honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Default `concurrencyLimit`, as ws. */
 const DEFAULT_CONCURRENCY = 10;
@@ -126,7 +138,8 @@ export class PerMessageDeflate {
     this.compressor ??= new Compressor(this.limiter, {
       zlibOptions: this.options.zlibDeflateOptions ?? {},
       windowBits: this.windowBits(this.server ? 'server' : 'client'),
-      noContextTakeover: this.noContextTakeover(this.server ? 'server' : 'client')
+      noContextTakeover: this.noContextTakeover(this.server ? 'server' : 'client'),
+      idleTimeout: this.idleTimeout()
     });
     this.compressor.push(data, fin, callback);
   }
@@ -141,7 +154,8 @@ export class PerMessageDeflate {
       zlibOptions: this.options.zlibInflateOptions ?? {},
       windowBits: this.windowBits(this.server ? 'client' : 'server'),
       noContextTakeover: this.noContextTakeover(this.server ? 'client' : 'server'),
-      maxPayload: this.payloadLimit
+      maxPayload: this.payloadLimit,
+      idleTimeout: this.idleTimeout()
     });
     this.decompressor.push(data, fin, callback);
   }
@@ -150,6 +164,13 @@ export class PerMessageDeflate {
   private windowBits(side: 'server' | 'client'): number {
     const negotiated = this.params?.[`${side}_max_window_bits`];
     return typeof negotiated === 'number' ? negotiated : constants.Z_DEFAULT_WINDOWBITS;
+  }
+
+  /** `zlibIdleTimeout` as a number of ms; anything not a positive finite number means never. */
+  private idleTimeout(): number {
+    const ms = Number(this.options.zlibIdleTimeout ?? 0);
+    // setTimeout turns anything above 2^31 - 1 ms into 1 ms; such a pause is "never" in practice anyway.
+    return Number.isFinite(ms) && ms > 0 && ms <= MAX_TIMER_MS ? ms : 0;
   }
 
   private noContextTakeover(side: 'server' | 'client'): boolean {

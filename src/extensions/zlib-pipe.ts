@@ -2,7 +2,7 @@
  * One direction of permessage-deflate over one lazily created zlib stream: jobs run one at a time, in call order,
  * each through the process-wide limiter. Subclasses decide what to write and how to finish a job.
  */
-import { constants, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { constants, type DeflateRaw, type InflateRaw, type ZlibOptions } from 'node:zlib';
 import type { ZlibLimiter } from './zlib-limiter';
 
 /** Node-style completion callback of `compress`/`decompress`. */
@@ -27,6 +27,20 @@ export interface JobOutput {
   length: number;
 }
 
+/**
+ * `options` with `windowBits` and, unless the caller chose a `flush` mode of their own, `flush: Z_SYNC_FLUSH`: then
+ * every write ends with the sync flush RFC 7692 §7.2.1 asks for, and a job needs one write. The output is the same
+ * bytes as a write followed by a separate `flush(Z_SYNC_FLUSH)`.
+ */
+export function syncFlushOptions(options: ZlibOptions, windowBits: number): ZlibOptions {
+  return { flush: constants.Z_SYNC_FLUSH, ...options, windowBits };
+}
+
+/** Whether streams built from `options` flush each write themselves (see {@link syncFlushOptions}). */
+export function flushesEachWrite(options: ZlibOptions): boolean {
+  return options.flush === undefined || options.flush === constants.Z_SYNC_FLUSH;
+}
+
 /** Base of the compressing and the decompressing pipe. */
 export abstract class ZlibPipe {
   /** The stream, created on first use and dropped on error or close. */
@@ -36,13 +50,27 @@ export abstract class ZlibPipe {
   private output: JobOutput = { chunks: [], length: 0 };
   /** The current stream has ended (inflate saw a final block); it is replaced after the running job. */
   private ended = false;
+  /** The last finished job ended a message (no message is half through the stream). */
+  private atMessageBoundary = true;
+  /** Closes the stream once the pipe has been idle for {@link idleTimeout} ms (see {@link releasableWhenIdle}). */
+  private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly limiter: ZlibLimiter) {}
+  /**
+   * @param limiter - the process-wide zlib job limiter.
+   * @param flushesEachWrite - the stream was built with `flush: Z_SYNC_FLUSH` (see {@link syncFlushOptions}), so one
+   *   `write` both feeds and flushes a job: one trip to the zlib thread pool per job instead of two.
+   * @param idleTimeout - ms of idleness after which a releasable stream is closed (0 = never).
+   */
+  constructor(
+    private readonly limiter: ZlibLimiter,
+    private readonly flushesEachWrite: boolean,
+    private readonly idleTimeout: number
+  ) {}
 
   /** Create the zlib stream for this direction. */
   protected abstract createStream(): RawZlibStream;
-  /** Feed one job's input to `stream` (before the sync flush). */
-  protected abstract writeInput(stream: RawZlibStream, data: Buffer, fin: boolean): void;
+  /** The bytes to write to the stream for one job (before or with the sync flush). */
+  protected abstract input(data: Buffer, fin: boolean): Buffer;
   /** Called for each output chunk; return an error to abort the job (e.g. the size guard). */
   protected abstract onOutput(output: JobOutput): Error | undefined;
   /** Turn the gathered output of a flushed job into its result; may reset `stream`. */
@@ -53,6 +81,11 @@ export abstract class ZlibPipe {
   protected abstract wrapZlibError(error: Error): Error;
   /** The error given to jobs still pending when the pipe closes. */
   protected abstract closedError(): Error;
+  /**
+   * Whether the stream may be closed between messages while idle, its memory given back, and a fresh one opened for
+   * the next message. True only where a fresh stream decodes or encodes what the peer expects (RFC 7692 §7.1.1).
+   */
+  protected abstract releasableWhenIdle(): boolean;
 
   /** Queue `data`; `callback` gets the result once every earlier job of this pipe is done. */
   push(data: Buffer, fin: boolean, callback: ZlibCallback): void {
@@ -79,7 +112,11 @@ export abstract class ZlibPipe {
 
   private startNext(): void {
     const job = this.queue.shift();
-    if (job === undefined) return;
+    if (job === undefined) {
+      this.armIdleTimer();
+      return;
+    }
+    this.stopIdleTimer();
     this.current = job;
     this.limiter.add((release) => {
       job.release = release;
@@ -100,10 +137,10 @@ export abstract class ZlibPipe {
       this.complete(job, error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    this.writeInput(stream, job.data, job.fin);
     // RFC 7692 §7.2.1: a sync flush ends the output on a byte boundary, so each message (or fragment) stands alone.
-    stream.flush(constants.Z_SYNC_FLUSH, () => {
-      if (this.current !== job || this.stream !== stream) return; // aborted meanwhile
+    const flushed = (error?: Error | null): void => {
+      // A zlib error reaches the 'error' listener, which fails the job; a closed stream means the job was aborted.
+      if (error != null || this.current !== job || this.stream !== stream) return;
       const output = this.output;
       this.output = { chunks: [], length: 0 };
       let result: Buffer;
@@ -116,8 +153,19 @@ export abstract class ZlibPipe {
       // RFC 7692 §7.2.3.4: a block with BFINAL set ends the DEFLATE stream; like ws, the next message starts a new
       // one with an empty window.
       if (this.ended) this.dropStream();
+      this.atMessageBoundary = job.fin;
       this.complete(job, null, result);
-    });
+    };
+    const input = this.input(job.data, job.fin);
+    if (this.flushesEachWrite && input.length > 0) {
+      stream.write(input, flushed);
+    } else {
+      // zlib skips a flush with no new input that repeats the previous flush mode, so an empty payload is fed in
+      // with Z_NO_FLUSH first: then it still gets its empty stored block, the same bytes as ws writes.
+      if (this.flushesEachWrite) stream.flush(constants.Z_NO_FLUSH);
+      else stream.write(input);
+      stream.flush(constants.Z_SYNC_FLUSH, flushed);
+    }
   }
 
   private openStream(): RawZlibStream {
@@ -154,7 +202,27 @@ export abstract class ZlibPipe {
   private dropStream(): void {
     const stream = this.stream;
     this.stream = undefined;
+    this.atMessageBoundary = true;
+    this.stopIdleTimer();
     stream?.close();
+  }
+
+  /** Start (or restart) the idle countdown when the pipe has gone quiet at a message boundary. */
+  private armIdleTimer(): void {
+    this.stopIdleTimer();
+    if (this.idleTimeout <= 0 || this.stream === undefined || !this.atMessageBoundary || !this.releasableWhenIdle()) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.current === undefined && this.queue.length === 0 && this.atMessageBoundary) this.dropStream();
+    }, this.idleTimeout);
+    // An idle connection must not keep the process alive.
+    this.idleTimer.unref();
+  }
+
+  private stopIdleTimer(): void {
+    if (this.idleTimer === undefined) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 
   private complete(job: Job, error: Error | null, result?: Buffer): void {
