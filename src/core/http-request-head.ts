@@ -5,7 +5,7 @@
  * parser, so a request gets the answer Node's `http.Server` would give it:
  * - size: Node counts the bytes of the request-target, the field names and the field values (leading whitespace of
  *   a value excluded, trailing included) and refuses with 431 once they reach `maxHeaderSize`; the raw head
- *   (whitespace, line ends, blank lines) is also bounded, at twice that, so memory stays bounded however it is padded;
+ *   (whitespace, line ends, blank lines) is also bounded, at twice that plus 4 KiB, so memory stays bounded however it is padded;
  * - count: Node keeps the fields it reads in batches of 31 while it holds fewer than `maxHeaderEntries` names and
  *   values, and builds `headers` from the first `maxHeaderEntries` entries; the rest are dropped, not refused.
  * Stricter than Node where RFC 9112 says MUST: only `HTTP/1.1` and `HTTP/1.0`, a single SP between the parts of
@@ -19,6 +19,8 @@ export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
 export const DEFAULT_MAX_HEADER_ENTRIES = 2000;
 /** Node's HTTP parser hands fields to JavaScript in batches of this many. */
 const FIELD_BATCH = 31;
+/** Raw bytes allowed beyond twice `maxHeaderSize`, so small limits still leave room for line ends and spaces. */
+const RAW_ALLOWANCE = 4096;
 
 /** Limits and the method list of a {@link RequestHeadReader}. */
 export interface RequestHeadOptions {
@@ -105,7 +107,7 @@ export class RequestHeadReader {
 
   constructor(options: RequestHeadOptions = {}) {
     this.maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
-    this.maxRaw = 2 * this.maxHeaderSize;
+    this.maxRaw = 2 * this.maxHeaderSize + RAW_ALLOWANCE;
     this.maxEntries = options.maxHeaderEntries ?? DEFAULT_MAX_HEADER_ENTRIES;
     this.keepFields = this.maxEntries > 0 ? FIELD_BATCH * Math.ceil(this.maxEntries / (2 * FIELD_BATCH)) : Infinity;
     this.methods = options.methods;
@@ -163,11 +165,12 @@ export class RequestHeadReader {
             this.versionMinor = c - 0x30;
             this.versionAt++;
           } else if (this.versionAt > VERSION_PREFIX.length && c === CR) this.state = State.VersionLf;
-          else return this.fail(400, 'not HTTP/1.1 or HTTP/1.0');
+          else return this.fail(400, c === LF ? 'bare LF' : 'not HTTP/1.1 or HTTP/1.0');
           break;
         case State.VersionLf:
           if (c !== LF) return this.fail(400, 'CR without LF');
           this.requestLine(this.line(chunk, lineStart, i));
+          if (this.rawBytes > this.maxRaw) return this.fail(431, 'the head is too large');
           lineStart = i + 1;
           break;
         case State.FieldStart:
@@ -198,6 +201,7 @@ export class RequestHeadReader {
           if (c !== LF) return this.fail(400, 'CR without LF');
           const refusal = this.field(this.line(chunk, lineStart, i));
           if (refusal !== null) return this.fail(400, refusal);
+          if (this.rawBytes > this.maxRaw) return this.fail(431, 'the head is too large');
           lineStart = i + 1;
           break;
         }
