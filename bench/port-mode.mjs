@@ -2,10 +2,11 @@
 // scenarios the parser touches: handshake + close cycles/s (with the server's CPU per cycle, which a busy machine
 // distorts less than the rate) and RSS per idle upgraded connection.
 //   node bench/port-mode.mjs <before dist/cjs> [after dist/cjs (default: dist/cjs)] [--reps N] [--quick]
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTools, judge, runOnce } from './lib/run-once.mjs';
 import { SCENARIOS, TIMING } from './lib/scenarios.mjs';
-import { rootDir } from './servers/impls.mjs';
+import { benchDir, rootDir } from './servers/impls.mjs';
 
 const argv = process.argv.slice(2);
 const positional = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--reps');
@@ -23,6 +24,7 @@ const median = (values) => {
   return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)];
 };
 
+mkdirSync(join(benchDir, 'out'), { recursive: true });
 await buildTools();
 const results = {};
 for (let rep = 0; rep < timing.reps; rep++) {
