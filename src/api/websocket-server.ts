@@ -15,6 +15,7 @@ import { PerMessageDeflate } from '../extensions/permessage-deflate';
 import type { ExtensionMap } from '../io/sender';
 import { armHandshakeTimers, clearHandshakeTimer } from '../io/handshake-timer';
 import { isHttp2Stream, writeAccept } from '../io/handshake-response';
+import { PortServer } from '../io/port-server';
 import { checkExtendedConnect, formatExtendedConnectAccept } from '../core/http2-handshake';
 import { EMPTY_BUFFER } from '../core/constants';
 import {
@@ -119,7 +120,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
   options: Required<Pick<ServerOptions<WS>, 'clientTracking' | 'noServer'>> & ServerOptions<WS> & Record<string, unknown>;
   /** Connected clients, when `clientTracking` is on. */
   clients: Set<InstanceType<WS>>;
-  private _server: HttpServer | HttpsServer | AnyHttp2Server | null = null;
+  private _server: HttpServer | HttpsServer | AnyHttp2Server | PortServer | null = null;
   private _http2: Http2Attachment | null = null;
   private _removeListeners: (() => void) | null = null;
   private _state = RUNNING;
@@ -159,7 +160,8 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
         res.end(body);
       };
       const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-      const server = resolved.http2 ? createHttp2Server(resolved.http2, upgradeRequired, windows, timeout) : http.createServer(upgradeRequired);
+      // HTTP/1.1 port mode reads upgrade heads itself, without Node's HTTP parser (README "Port mode").
+      const server = resolved.http2 ? createHttp2Server(resolved.http2, upgradeRequired, windows, timeout) : new PortServer(upgradeRequired, timeout);
       armHandshakeTimers(server, timeout, 'setSecureContext' in server ? 'secureConnection' : 'connection');
       server.listen(resolved.port, resolved.host ?? undefined, resolved.backlog ?? undefined, callback);
       this._server = server;
@@ -230,7 +232,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
       if (this.clients !== undefined && this.clients.size > 0) this._shouldEmitClose = true;
       else process.nextTick(emitClose, this);
     } else {
-      const server = this._server as HttpServer;
+      const server = this._server as HttpServer | PortServer;
       (this._removeListeners as () => void)();
       this._removeListeners = null;
       this._server = null;

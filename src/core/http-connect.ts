@@ -5,12 +5,10 @@
  */
 import { Buffer } from 'node:buffer';
 import type { ProxyFailureKind } from './proxy-failure';
+import { TOKEN } from './http-fields';
 
 /** Longest response head accepted from a proxy; real ones are a few hundred bytes. */
 export const MAX_CONNECT_RESPONSE_HEAD = 16 * 1024;
-
-/** RFC 9110 §5.6.2 token characters, for header names. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** The request head: `CONNECT authority HTTP/1.1`, `Host` (RFC 9112 §3.2.3), then `headers` in order. */
 export function formatConnectRequest(authority: string, headers: ReadonlyArray<readonly [string, string]>): string {

@@ -3,6 +3,7 @@
 // memory probes. Everything talks to 127.0.0.1 on port 0 and every wait is bounded.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import http from 'node:http';
 import net from 'node:net';
 import { buildFrame, parseFrames } from './frame-bytes.mjs';
 import { xorshift32 } from './xorshift.mjs';
@@ -20,6 +21,13 @@ export function requireDist(path) {
 export const ws = require('ws');
 /** Frames out of a byte stream, payloads unmasked; `{ frames, rest }` (see frame-bytes.mjs). */
 export { parseFrames };
+
+/**
+ * Where `startServer` reads upgrade heads: 'port' (sockwire's own parser, port mode) or 'server' (Node's parser, on
+ * an http.Server of the test's). `npm run test:hostile:server-mode` runs the whole suite the second way.
+ */
+export const SERVER_MODE = process.env.SOCKWIRE_HOSTILE_SERVER_MODE === 'server' ? 'server' : 'port';
+export const SERVER_MODES = ['port', 'server'];
 
 /** Upper bound for any single wait in the hostile suite. */
 export const WAIT_MS = 5000;
@@ -93,9 +101,17 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * Start a server of `lib` (sockwire or ws) on 127.0.0.1:0. Records every accepted socket's events as strings.
  * `errorListener` false leaves the app without an 'error' listener (ws would throw, so only use it with sockwire).
  */
-export async function startServer(lib, options = {}, { errorListener = true, onConnection } = {}) {
-  const wss = new lib.WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
-  await bounded(new Promise((resolve) => wss.once('listening', resolve)), 'listening');
+export async function startServer(lib, options = {}, { errorListener = true, onConnection, mode = SERVER_MODE } = {}) {
+  let httpServer = null;
+  let wss;
+  if (mode === 'server') {
+    httpServer = http.createServer();
+    wss = new lib.WebSocketServer({ server: httpServer, ...options });
+    httpServer.listen(0, '127.0.0.1');
+  } else {
+    wss = new lib.WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
+  }
+  await bounded(new Promise((resolve) => (httpServer ?? wss).once('listening', resolve)), 'listening');
   const peers = [];
   wss.on('connection', (socket, req) => {
     const record = { socket, events: [], closes: 0, closed: null, messages: [] };
@@ -115,12 +131,16 @@ export async function startServer(lib, options = {}, { errorListener = true, onC
     peers.push(record);
     if (onConnection) onConnection(socket, req, record);
   });
-  const port = wss.address().port;
+  const port = (httpServer ?? wss).address().port;
   const stop = async () => {
     for (const p of peers) p.socket.terminate();
     // Raw peers still open (e.g. after a failed assertion) would keep the HTTP server from closing.
     for (const socket of rawSockets) socket.destroy();
     await bounded(new Promise((resolve) => wss.close(() => resolve())), 'server close');
+    if (httpServer !== null) {
+      httpServer.closeAllConnections();
+      await bounded(new Promise((resolve) => httpServer.close(() => resolve())), 'http server close');
+    }
   };
   return { wss, port, peers, stop };
 }

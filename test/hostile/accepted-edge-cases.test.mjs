@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { bounded, closePayload, frame, rawClient, sleep, sockwire, startServer, tick, upgradeRequest, writeChunked, ws } from '../helpers/hostile-peer.mjs';
+import { bounded, closePayload, frame, rawClient, SERVER_MODES, sleep, sockwire, startServer, tick, upgradeRequest, writeChunked, ws } from '../helpers/hostile-peer.mjs';
 
 const cont = (payload, fin) => frame({ opcode: 0x0, payload, fin });
 const close1000 = frame({ opcode: 0x8, payload: closePayload(1000) });
@@ -13,8 +13,8 @@ const close1000 = frame({ opcode: 0x8, payload: closePayload(1000) });
  * Send `input` (then, unless it already has one, a close 1000) and return what came back: the frames the server
  * wrote, its events, and the messages it received.
  */
-async function converse(lib, input, { chunk = 0, inHead = false } = {}) {
-  const server = await startServer(lib);
+async function converse(lib, input, { chunk = 0, inHead = false, mode } = {}) {
+  const server = await startServer(lib, {}, { mode });
   try {
     const request = inHead ? Buffer.concat([Buffer.from(upgradeRequest()), input]) : upgradeRequest();
     const peer = await rawClient(server.port, { request });
@@ -116,13 +116,16 @@ test('row 13: a peer that never answers our close is dropped after closeTimeout;
   }
 });
 
-test('row 18: frames pipelined in the upgrade head are processed exactly once', { timeout: 15000 }, async () => {
-  const input = Buffer.concat([frame({ payload: 'one' }), frame({ opcode: 0x9, payload: 'p' }), frame({ opcode: 0x2, payload: 'two' }), close1000]);
-  const result = await sameAsWs(input, { inHead: true });
-  assert.deepEqual(result.messages, [Buffer.from('one').toString('hex'), Buffer.from('two').toString('hex')]);
-  assert.deepEqual(result.frames, [`10:${Buffer.from('p').toString('hex')}`, '8:03e8']);
-  assert.deepEqual(result.events, ['message:text:3', 'message:binary:3', 'close:1000']);
-});
+// The head's trailing bytes come from sockwire's parser in port mode and from Node's in server mode.
+for (const mode of SERVER_MODES) {
+  test(`row 18 (${mode} mode): frames pipelined in the upgrade head are processed exactly once`, { timeout: 15000 }, async () => {
+    const input = Buffer.concat([frame({ payload: 'one' }), frame({ opcode: 0x9, payload: 'p' }), frame({ opcode: 0x2, payload: 'two' }), close1000]);
+    const result = await sameAsWs(input, { inHead: true, mode });
+    assert.deepEqual(result.messages, [Buffer.from('one').toString('hex'), Buffer.from('two').toString('hex')]);
+    assert.deepEqual(result.frames, [`10:${Buffer.from('p').toString('hex')}`, '8:03e8']);
+    assert.deepEqual(result.events, ['message:text:3', 'message:binary:3', 'close:1000']);
+  });
+}
 
 test('row 18: a protocol error pipelined in the head closes with 1002 after the valid message before it', { timeout: 15000 }, async () => {
   const input = Buffer.concat([frame({ payload: 'ok' }), frame({ opcode: 0x1, rsv: 2 })]);

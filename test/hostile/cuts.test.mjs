@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { constants, deflateRawSync } from 'node:zlib';
 
-import { acceptOf, bounded, closePayload, frame, rawClient, seeded, sleep, sockwire, startServer, upgradeRequest } from '../helpers/hostile-peer.mjs';
+import { acceptOf, bounded, closePayload, frame, rawClient, seeded, SERVER_MODES, sleep, sockwire, startServer, upgradeRequest } from '../helpers/hostile-peer.mjs';
 
 const LONG = process.env.SOCKWIRE_HOSTILE_LONG === '1';
 const CUTS = LONG ? 2000 : 150;
@@ -26,11 +26,13 @@ function lingering() {
   return counts;
 }
 
-test('row 17: server side — FIN or RST at random points of handshake, frames, inflate and close', { timeout: 60000 }, async (t) => {
+// Cuts inside the head exercise sockwire's parser in port mode and Node's in server mode.
+for (const mode of SERVER_MODES) test(`row 17: server side (${mode} mode) — FIN or RST at random points of handshake, frames, inflate and close`, { timeout: 60000 }, async (t) => {
   const random = seeded(1717);
   const baseline = lingering();
   const server = await startServer(sockwire, { perMessageDeflate: { threshold: 0 }, closeTimeout: 300 }, {
     errorListener: false,
+    mode,
     onConnection: (socket) => socket.on('message', (data) => socket.send(data))
   });
   const text = Buffer.from('x'.repeat(3000) + 'é'.repeat(500));
