@@ -99,29 +99,8 @@ function xorWide(
   const out = new BigInt64Array(output, outputAddress, words);
   const unrolledEnd = words & ~15;
   let w = 0;
-  if (source === null) {
-    for (; w < unrolledEnd; w += 16) {
-      out[w] ^= wideKey;
-      out[w + 1] ^= wideKey;
-      out[w + 2] ^= wideKey;
-      out[w + 3] ^= wideKey;
-      out[w + 4] ^= wideKey;
-      out[w + 5] ^= wideKey;
-      out[w + 6] ^= wideKey;
-      out[w + 7] ^= wideKey;
-      out[w + 8] ^= wideKey;
-      out[w + 9] ^= wideKey;
-      out[w + 10] ^= wideKey;
-      out[w + 11] ^= wideKey;
-      out[w + 12] ^= wideKey;
-      out[w + 13] ^= wideKey;
-      out[w + 14] ^= wideKey;
-      out[w + 15] ^= wideKey;
-    }
-    for (; w < words; w++) out[w] ^= wideKey;
-    return;
-  }
-  const from = new BigInt64Array(source, sourceAddress, words);
+  // In place (no source) is the same loop reading the output.
+  const from = source === null ? out : new BigInt64Array(source, sourceAddress, words);
   for (; w < unrolledEnd; w += 16) {
     out[w] = from[w] ^ wideKey;
     out[w + 1] = from[w + 1] ^ wideKey;
@@ -156,17 +135,7 @@ function xorNarrow(
   // Four words per iteration: V8 keeps the loop tight, about twice the speed of one word at a time.
   const unrolledEnd = words & ~3;
   let w = 0;
-  if (source === null) {
-    for (; w < unrolledEnd; w += 4) {
-      out[w] ^= key;
-      out[w + 1] ^= key;
-      out[w + 2] ^= key;
-      out[w + 3] ^= key;
-    }
-    for (; w < words; w++) out[w] ^= key;
-    return;
-  }
-  const from = new Int32Array(source, sourceAddress, words);
+  const from = source === null ? out : new Int32Array(source, sourceAddress, words);
   for (; w < unrolledEnd; w += 4) {
     out[w] = from[w] ^ key;
     out[w + 1] = from[w + 1] ^ key;
