@@ -216,7 +216,7 @@ test('the sniffer works: ws <-> ws with deflate shows RSV1 on big frames, and no
   assert.deepEqual(off.c2s.map(frameKey), ['F0:1:1025', 'F0:8:2']);
 });
 
-test(`${COMBINATIONS.length} option combinations, same options on both ends, both directions, match ws <-> ws`, { timeout: 120000 }, async (t) => {
+test(`${COMBINATIONS.length} option combinations, same options on both ends, both directions, match ws <-> ws`, { timeout: 300000 }, async (t) => {
   assert.equal(COMBINATIONS.length, 720);
   // 0 B-64 KiB plus one 1 MiB text or binary message on every 17th combination (this hits every value of every
   // option); the rest get four small messages (0, 125, 1025 and 20000 bytes).

@@ -109,7 +109,7 @@ async function cycles(port, count) {
   return Object.fromEntries(codes);
 }
 
-test(`${TOTAL} open/close cycles with compression: zlib handles, resources and RSS back to baseline`, { timeout: 120000 }, async (t) => {
+test(`${TOTAL} open/close cycles with compression: zlib handles, resources and RSS back to baseline`, { timeout: 300000 }, async (t) => {
   await settle();
   const baseResources = resources();
   const baseZlib = liveZlib.size;

@@ -21,7 +21,7 @@ function bytes(size, seed) {
 const sha = (data) => createHash('sha256').update(data).digest('hex');
 
 for (const secure of [true, false]) {
-  describe(`HTTP/2 scenarios over ${secure ? 'TLS (h2)' : 'h2c'}`, { timeout: 90000 }, () => {
+  describe(`HTTP/2 scenarios over ${secure ? 'TLS (h2)' : 'h2c'}`, () => {
     let h2;
     before(async () => {
       h2 = await startH2({ secure, wss: { perMessageDeflate: { threshold: 0 }, maxPayload: 32 * MiB } });

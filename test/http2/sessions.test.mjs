@@ -25,7 +25,7 @@ async function echoes(ws, text) {
 }
 
 for (const secure of [true, false]) {
-  describe(`HTTP/2 sessions over ${secure ? 'TLS' : 'h2c'}`, { timeout: 60000 }, () => {
+  describe(`HTTP/2 sessions over ${secure ? 'TLS' : 'h2c'}`, () => {
     test('100 WebSockets opened at once share one session, each echoing on its own stream', async () => {
       const h2 = await start({ secure });
       const sockets = await Promise.all(Array.from({ length: 100 }, () => openClient(h2.url('/many'), clientOptions(secure))));

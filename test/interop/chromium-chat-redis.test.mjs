@@ -30,7 +30,7 @@ function serve(redisUrl) {
   });
 }
 
-describe('demo chat over Redis in Chromium', { timeout: 60000, skip: CHROMIUM_SKIP || REDIS_SKIP }, () => {
+describe('demo chat over Redis in Chromium', { skip: CHROMIUM_SKIP || REDIS_SKIP }, () => {
   let browser;
   let redis;
   const servers = [];

@@ -14,7 +14,7 @@ const { startServer } = require('../../dist/cjs/cli/serve.js');
 const SCREENSHOT = fileURLToPath(new URL('../../docs/demo.png', import.meta.url));
 const UPDATE_SCREENSHOT = process.env.SOCKWIRE_UPDATE_SCREENSHOT === '1';
 
-describe('demo chat in Chromium', { timeout: 45000, skip: CHROMIUM_SKIP }, () => {
+describe('demo chat in Chromium', { skip: CHROMIUM_SKIP }, () => {
   let browser;
   let server;
   let port;

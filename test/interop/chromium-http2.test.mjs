@@ -21,7 +21,7 @@ function spkiPin(pem) {
   return createHash('sha256').update(spki).digest('base64');
 }
 
-describe('Chromium WebSocket over HTTP/2 ↔ sockwire server', { timeout: 60000, skip: CHROMIUM_SKIP }, () => {
+describe('Chromium WebSocket over HTTP/2 ↔ sockwire server', { skip: CHROMIUM_SKIP }, () => {
   let server;
   let wss;
   let browser;

@@ -9,7 +9,7 @@ import { installPageHelpers } from './helpers/chromium-page.mjs';
 
 const SIZES = [0, 1, 125, 126, 127, 65535, 65536, 65537, 1024 * 1024, 4 * 1024 * 1024];
 
-describe('Chromium WebSocket ↔ sockwire server', { timeout: 50000, skip: CHROMIUM_SKIP }, () => {
+describe('Chromium WebSocket ↔ sockwire server', { skip: CHROMIUM_SKIP }, () => {
   let browser;
   let server;
   let page;

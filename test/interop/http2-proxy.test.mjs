@@ -143,7 +143,7 @@ const proxies = {
 };
 
 for (const [name, proxy] of Object.entries(proxies)) {
-  describe(`${name} as an HTTP/2 reverse proxy in front of sockwire`, { skip: proxy.found.skip, timeout: 60000 }, () => {
+  describe(`${name} as an HTTP/2 reverse proxy in front of sockwire`, { skip: proxy.found.skip }, () => {
     for (const backendHttp2 of [false, true]) {
       test(`h2 → ${backendHttp2 ? 'h2 (extended CONNECT on h2c)' : 'h1 (HTTP/1.1 upgrade)'}`, async () => {
         const backend = await startBackend(backendHttp2);

@@ -40,7 +40,7 @@ async function errorsReported(errors) {
   );
 }
 
-describe('RedisPubSub errors', { skip: REDIS_SKIP, timeout: 30000 }, () => {
+describe('RedisPubSub errors', { skip: REDIS_SKIP }, () => {
   test('a wrong password: one pubsubError per outage, local delivery goes on, shutdown leaves nothing', async (t) => {
     const redis = await startRedis({ config: ['requirepass s3cret'] });
     after(() => redis.stop());

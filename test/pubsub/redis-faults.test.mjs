@@ -85,7 +85,7 @@ function resumeTimes(context, since) {
   });
 }
 
-describe('RedisPubSub faults', { skip: REDIS_SKIP, timeout: 110000 }, () => {
+describe('RedisPubSub faults', { skip: REDIS_SKIP }, () => {
   after(killAll);
   test('redis-server SIGKILL then restart: local delivery goes on, remote resumes within 3 s, gaps = losses', async (t) => {
     const figures = await scenario(t, {

@@ -25,7 +25,7 @@ async function runOracle(t, config, checkChannels) {
 }
 
 // A hang guard for both tests together: each takes ~10 s on a quiet machine and up to a minute at load average 15.
-describe('RedisPubSub across 3 processes', { skip: REDIS_SKIP, timeout: 180000 }, () => {
+describe('RedisPubSub across 3 processes', { skip: REDIS_SKIP }, () => {
   after(killAll);
   test('one redis-server: exactly once, in order, text and binary, with and without deflate', async (t) => {
     const redis = await startRedis();

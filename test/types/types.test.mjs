@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
-test('ws-style TypeScript code type-checks against the built declarations (ESM and CommonJS)', { timeout: 60000 }, () => {
+test('ws-style TypeScript code type-checks against the built declarations (ESM and CommonJS)', { timeout: 300000 }, () => {
   const result = spawnSync(process.execPath, [tsc, '-p', join(here, 'fixtures', 'tsconfig.json')], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stdout + result.stderr);
 });

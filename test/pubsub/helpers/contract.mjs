@@ -39,7 +39,7 @@ function recorder(adapter) {
 }
 
 export function adapterContract(name, make, options = {}) {
-  describe(`PubSubAdapter contract: ${name}`, { skip: options.skip, timeout: 60000 }, () => {
+  describe(`PubSubAdapter contract: ${name}`, { skip: options.skip }, () => {
     const open = async (count) => {
       // `make` prepares asynchronously and returns constructors, so that listeners are attached before 'ready'.
       const adapters = (await make(count)).map((create) => create());
