@@ -75,11 +75,12 @@ export async function runOnce(sc, peer, env, timing) {
       return await pinned(LOAD_CPU, node, [load, peer, String(server.port), ...sc.args(timing), '1', String(server.pid)]);
     }
     const script = sc.server === 'deflate' ? [deflateScript, 'server', peer]
-      : peer === 'raw' ? [join(benchDir, 'servers', 'raw-echo.mjs')]
+      : peer === 'raw' ? [join(benchDir, 'servers', sc.rawServer ?? 'raw-echo.mjs')]
         : [join(benchDir, 'servers', 'ws-api-echo.mjs'), peer];
     server = await startServer(SERVER_CPU, node, script, env);
     const args = [...sc.args(timing), '-p', String(server.port), '--server-pid', String(server.pid)];
-    if (peer === 'raw') args.push('--raw');
+    // The raw echo server echoes bytes, so wsload checks frames without a handshake; a rawServer speaks WebSocket.
+    if (peer === 'raw' && sc.rawServer === undefined) args.push('--raw');
     return await pinned(LOAD_CPU, join(benchDir, 'wsload'), args);
   } finally {
     if (server) await stopProcess(server.child);

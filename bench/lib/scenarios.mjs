@@ -22,6 +22,8 @@ export const PEER_LABEL = { ws: 'ws', 'ws-addons': 'ws + addons', sockwire: 'soc
  * @property {'higher' | 'lower'} better
  * @property {string[]} peers
  * @property {string} [rawLabel]  what the `raw` peer is in this scenario, when it is not a byte echo server
+ * @property {string} [rawServer]  wsload rows: the `raw` peer's server script in bench/servers, when it is not
+ *   raw-echo.mjs (one that speaks WebSocket, so wsload runs without --raw)
  * @property {{ vs: string, ratio: number, text: string }[]} targets  issue 18's target (none: a regression guard)
  * @property {(t: Timing) => string[]} args
  */
@@ -114,7 +116,9 @@ export const SCENARIOS = [
     metric: 'cycles_per_s',
     unit: 'cycles/s',
     better: 'higher',
-    peers: ['ws', 'sockwire', 'ws-addons'],
+    peers: ['ws', 'sockwire', 'ws-addons', 'raw'],
+    rawLabel: 'a plain `net` server that finds the key, answers 101 with the SHA-1 accept and answers the close frame (servers/raw-handshake.mjs)',
+    rawServer: 'raw-handshake.mjs',
     targets: [target('higher', 'ws', 2)],
     args: (t) => ['-m', 'connect', '-c', '50', '--close', 'ws', '-w', String(t.warmup), '-t', String(t.duration)]
   },
