@@ -2,14 +2,19 @@
 // counters (this build: they are always on; nobody subscribed), and with a subscriber on every diagnostics
 // channel — interleaved in one run with the same servers, load generator and pinning as bench/run.mjs.
 //
-//   npm run build && node bench/observability.mjs [--base <git-ref>] [--reps 3] [--duration 2] [--only a,b]
+//   npm run build && node bench/observability.mjs [--base <git-ref> | --base uncounted] [--reps 3] [--duration 2]
+//     [--only a,b]
+//
+// `--base uncounted` compares against a copy of this build whose server never hands its counters to a connection
+// (the one line of features/server-hub.js patched out of the copy): the same code with the counting switched off,
+// the fair baseline once other changes have landed since the counters came.
 //
 // Bounded: 5 scenarios × 3 variants × reps runs of warmup + duration seconds (about 3 minutes with the defaults).
 // Writes bench/out/observability.json and prints a Markdown table for bench/RESULTS.md. Besides each rate it reports
 // the measured process's CPU time per unit (server for wsload scenarios, the Node clients for client ones): on a
 // machine that other work keeps busy, CPU per message moves much less than messages per second.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median, fmt } from './lib/report.mjs';
 import { SCENARIOS } from './lib/scenarios.mjs';
@@ -41,6 +46,18 @@ function buildBase(ref) {
   return join(dir, 'dist', 'cjs');
 }
 
+/** A copy of this build with the per-connection counters never attached, so every counting branch is skipped. */
+function buildUncounted() {
+  const dir = join(work, 'uncounted');
+  cpSync(join(rootDir, 'dist', 'cjs'), dir, { recursive: true });
+  const hub = join(dir, 'features', 'server-hub.js');
+  const source = readFileSync(hub, 'utf8');
+  const attach = 'connection.sender.traffic = counters;';
+  if (!source.includes(attach)) throw new Error(`${hub} no longer attaches the counters with "${attach}"`);
+  writeFileSync(hub, source.replace(attach, ''));
+  return dir;
+}
+
 /** What one unit of each scenario's metric is, for the CPU table. */
 const UNIT_NAME = { 'msgs/s': 'message', 'MiB/s': 'MiB', 'cycles/s': 'cycle' };
 
@@ -60,9 +77,9 @@ process.once('SIGTERM', () => {
 async function main() {
   mkdirSync(outDir, { recursive: true });
   await buildTools();
-  const commit = execFileSync('git', ['-C', rootDir, 'rev-parse', '--short', base]).toString().trim();
+  const commit = execFileSync('git', ['-C', rootDir, 'rev-parse', '--short', base === 'uncounted' ? 'HEAD' : base]).toString().trim();
   log(`building the baseline from ${base} (${commit}) …`);
-  const before = buildBase(base);
+  const before = base === 'uncounted' ? buildUncounted() : buildBase(base);
   const current = join(work, 'current');
   cpSync(join(rootDir, 'dist', 'cjs'), current, { recursive: true });
   const variants = [
