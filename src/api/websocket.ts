@@ -101,7 +101,11 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   /** Rarely written (sends before a socket or after close): a prototype default of 0, no slot per socket. */
   declare private _bufferedAmountWithoutSocket: number;
   private _closeEmitted = false;
-  /** The options this socket was created with (a reference, not a copy: one object per server). */
+  /**
+   * The limits this socket was created with: on the server side a reference to the server's options (one object per
+   * server); on the client side only the limits, copied, so that the socket never holds the caller's other options
+   * (a `proxy` URL with its password would show in `util.inspect(ws)` and in every diagnostics message).
+   */
   private _options: ConnectionLimits;
 
   /** Client: connect to `address`. Server side: `new WebSocket(null, undefined, options)` then `setSocket`. */
@@ -122,7 +126,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
       options = protocols;
       protocolList = [];
     } else protocolList = [protocols];
-    this._options = options ?? LIMIT_DEFAULTS;
+    this._options = options === undefined ? LIMIT_DEFAULTS : resolveLimits(options, LIMIT_DEFAULTS);
     if (options !== undefined) {
       const features = resolveFeatureOptions(options);
       if (features !== null) this._features = new SocketFeatures().configure(features, null);

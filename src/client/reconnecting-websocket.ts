@@ -69,6 +69,11 @@ export class ReconnectingWebSocket extends EventEmitter {
   private retryTimer: NodeJS.Timeout | null = null;
   /** Consecutive failures (reset by a connection that lasted `minUptime`, and by `reconnect()`). */
   private failures = 0;
+  /**
+   * A 1012 (service restart) already restarted this streak with a short delay. Only the first one does until a
+   * stable connection or `reconnect()`: a server that always closes with 1012 gets the backoff and `maxRetries`.
+   */
+  private restartHonoured = false;
   private attempts = 0;
   private openedAt = 0;
   private lastUrl = '';
@@ -261,7 +266,8 @@ export class ReconnectingWebSocket extends EventEmitter {
 
   private open(url: string | URL, protocols: string | string[], headers: OutgoingHttpHeaders | undefined): void {
     const client = this.settings.client;
-    const options = headers === undefined ? client : { ...client, headers: { ...client.headers, ...headers } };
+    // `headers` is a reconnect option (resolved per attempt above), never part of `client`.
+    const options = headers === undefined ? client : { ...client, headers };
     this.lastUrl = String(url);
     let socket: WebSocket;
     try {
@@ -404,9 +410,16 @@ export class ReconnectingWebSocket extends EventEmitter {
   /** Decide after a failure: give up, or wait and try again. */
   private retryAfter(reason: ReconnectReason, stable: boolean): void {
     const settings = this.settings;
-    if (stable || (reason.type === 'close' && reason.code === 1012)) {
+    if (stable) {
       this.failures = 0;
-      if (stable) this.attempts = 0;
+      this.attempts = 0;
+      this.restartHonoured = false;
+    }
+    // RFC 6455 §7.4.1 / IANA: 1012 Service Restart — the first one of a streak starts it over, with a short delay.
+    const restart = reason.type === 'close' && reason.code === 1012 && !this.restartHonoured;
+    if (restart) {
+      this.failures = 0;
+      this.restartHonoured = true;
     }
     this.failures++;
     let retryable = isRetryable(reason, settings);
@@ -419,7 +432,7 @@ export class ReconnectingWebSocket extends EventEmitter {
     }
     if (!retryable) return this.giveUp(reason);
     if (this.failures > settings.maxRetries) return this.giveUp({ type: 'max-retries', attempts: this.attempts, last: reason });
-    const delay = this.delayFor(reason);
+    const delay = restart ? Math.random() * settings.minDelay : this.delayFor(reason);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect();
@@ -430,8 +443,6 @@ export class ReconnectingWebSocket extends EventEmitter {
 
   private delayFor(reason: ReconnectReason): number {
     const settings = this.settings;
-    // RFC 6455 §7.4.1 / IANA: 1012 Service Restart — come back soon, spread over minDelay.
-    if (reason.type === 'close' && reason.code === 1012) return Math.random() * settings.minDelay;
     const delay = backoffDelay(this.failures, settings);
     // 1013 Try Again Later: at least half the longest delay.
     if (reason.type === 'close' && reason.code === 1013) return Math.max(delay, settings.maxDelay / 2);
@@ -442,6 +453,7 @@ export class ReconnectingWebSocket extends EventEmitter {
   private restartNow(): void {
     this.failures = 0;
     this.attempts = 0;
+    this.restartHonoured = false;
     this.clearRetryTimer();
     this.state = 'waiting';
     this.emit('reconnect', 1, 0, { type: 'manual' } satisfies ReconnectReason);

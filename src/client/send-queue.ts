@@ -4,6 +4,7 @@
  * handed to a socket and is never queued again, so nothing is sent twice.
  */
 import type { Blob } from 'node:buffer';
+import { MAX_TIMER_DELAY } from './backoff';
 
 /** What to do when a message does not fit: drop the oldest queued ones, refuse the new one, or throw. */
 export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'error';
@@ -12,7 +13,7 @@ export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'error';
 export interface SendQueueSettings {
   maxQueuedMessages: number;
   maxQueuedBytes: number;
-  /** Ms a message may wait; older ones are dropped instead of sent. */
+  /** Ms a message may wait; then it fails with `WS_ERR_QUEUE_EXPIRED` (a timer sees to it) instead of being sent. */
   maxQueuedAge: number;
   overflow: OverflowPolicy;
 }
@@ -58,10 +59,14 @@ function fail(message: { cb: SendCallback | undefined }, error: Error): void {
   if (message.cb !== undefined) process.nextTick(message.cb, error);
 }
 
-/** A FIFO of messages with count, byte and age bounds. */
+/**
+ * A FIFO of messages with count, byte and age bounds. With a finite `maxQueuedAge`, one unref'd timer follows the
+ * oldest message, so each fails when it expires (not at the next push or flush).
+ */
 export class SendQueue<Data, Options> {
   private readonly items: QueuedMessage<Data, Options>[] = [];
   private bytes = 0;
+  private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly settings: SendQueueSettings) {}
 
@@ -93,6 +98,7 @@ export class SendQueue<Data, Options> {
     }
     this.items.push({ data, options, cb, bytes, queuedAt: now });
     this.bytes += bytes;
+    this.scheduleExpiry(now);
     return 'queued';
   }
 
@@ -101,6 +107,7 @@ export class SendQueue<Data, Options> {
     this.expire(now);
     const items = this.items.splice(0);
     this.bytes = 0;
+    this.cancelExpiry();
     return items;
   }
 
@@ -108,6 +115,31 @@ export class SendQueue<Data, Options> {
   clear(error: Error): void {
     for (const item of this.items.splice(0)) fail(item, error);
     this.bytes = 0;
+    this.cancelExpiry();
+  }
+
+  /**
+   * Arm the timer for the oldest message, unless one is armed already. A timer armed for a message that left the
+   * queue meanwhile fires early, expires nothing, and re-arms for the new oldest one.
+   */
+  private scheduleExpiry(now: number): void {
+    const maxAge = this.settings.maxQueuedAge;
+    if (this.expiryTimer !== null || this.items.length === 0 || !Number.isFinite(maxAge)) return;
+    // expire() drops a message once it is strictly older than maxAge: 1 ms past the limit.
+    const wait = Math.min(MAX_TIMER_DELAY, Math.max(0, this.items[0].queuedAt + maxAge + 1 - now));
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = null;
+      const at = Date.now();
+      this.expire(at);
+      this.scheduleExpiry(at);
+    }, wait);
+    this.expiryTimer.unref();
+  }
+
+  private cancelExpiry(): void {
+    if (this.expiryTimer === null) return;
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
   }
 
   private expire(now: number): void {

@@ -65,11 +65,15 @@ function addressBytes(value: bigint, bytes: number): Buffer {
   return out;
 }
 
-/** Why `credentials` cannot be sent over SOCKS5 (RFC 1929 §2: 1–255 bytes of user name, up to 255 of password). */
+/**
+ * Why `credentials` cannot be sent over SOCKS5: RFC 1929 §2 gives both ULEN and PLEN the range 1–255, so an empty
+ * user name or password cannot be encoded.
+ */
 export function socks5CredentialsProblem(credentials: SocksCredentials): string | null {
   const user = Buffer.byteLength(credentials.username);
   if (user < 1 || user > 255) return 'the SOCKS5 user name must be 1 to 255 bytes';
-  if (Buffer.byteLength(credentials.password) > 255) return 'the SOCKS5 password must be at most 255 bytes';
+  const password = Buffer.byteLength(credentials.password);
+  if (password < 1 || password > 255) return 'the SOCKS5 password must be 1 to 255 bytes';
   return null;
 }
 

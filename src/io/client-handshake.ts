@@ -68,6 +68,9 @@ export function connectClient(websocket: ClientOwner, address: string | URL, pro
     followRedirects: false,
     maxRedirects: 10,
     ...options,
+    // Read from `options` by planProxy; kept out of what reaches http.request and net/tls.connect (whose sockets
+    // keep their options), so the proxy's credentials are never part of the target's socket.
+    proxy: undefined,
     socketPath: undefined,
     hostname: undefined,
     protocol: undefined,

@@ -50,7 +50,10 @@ export class ProxyTunnel {
     private readonly onRefusal: (response: IncomingMessage) => boolean
   ) {}
 
-  /** Start the tunnel; `callback` runs once, unless `abort()` comes first or the app takes over a refusal. */
+  /**
+   * Start the tunnel; `callback` runs once, unless `abort()` comes first or the app takes over a refusal (then only
+   * with the handshake timeout's error, if the proxy's connection sits idle that long).
+   */
   open(callback: SocketCallback): undefined {
     this.callback = callback;
     this.state = 'opening';
@@ -102,6 +105,7 @@ export class ProxyTunnel {
       if (!taken) return this.fail(outcome.error);
       this.state = 'refused';
       clearTimeout(this.timer);
+      this.idleAfterRefusal(socket);
       return;
     }
     const secureSocket = this.target.secureSocket;
@@ -118,6 +122,22 @@ export class ProxyTunnel {
     // Errors of the target's TLS are the same errors as without a proxy.
     inner.on('error', (error: Error) => this.fail(error));
     inner.once('secureConnect', () => this.handOver(inner));
+  }
+
+  /**
+   * The app took the refusal, so it owns the answer and must abort, as with a server's non-101 answer without a
+   * proxy: there the attempt stays CONNECTING once the answer is over, but `handshakeTimeout` (the request's socket
+   * timeout) still ends it while the connection sits idle. The same here, on the proxy's socket.
+   */
+  private idleAfterRefusal(socket: Duplex): void {
+    const idle = this.target.idleTimeout;
+    if (!idle) return;
+    (socket as net.Socket).setTimeout(idle, () => {
+      if (this.state !== 'refused') return;
+      this.state = 'closed';
+      this.finish();
+      this.callback(new Error('Opening handshake has timed out'));
+    });
   }
 
   private handOver(socket: Duplex): void {
@@ -144,17 +164,21 @@ export class ProxyTunnel {
   }
 }
 
-/** The upgrade request of a tunnelled attempt: destroying it (abort, timeout, `terminate()`) aborts the tunnel. */
+/**
+ * The upgrade request of a tunnelled attempt: destroying it (abort, timeout, `terminate()`) aborts the tunnel. The
+ * tunnel is a private field: its plan holds the proxy's credentials, and the request is `ws._req` and the first
+ * argument of `'unexpected-response'`, so `util.inspect` must not reach it.
+ */
 class TunnelledRequest extends ClientRequest {
-  constructor(
-    options: RequestOptions,
-    private readonly tunnel: ProxyTunnel
-  ) {
+  readonly #tunnel: ProxyTunnel;
+
+  constructor(options: RequestOptions, tunnel: ProxyTunnel) {
     super(options);
+    this.#tunnel = tunnel;
   }
 
   override destroy(error?: Error): this {
-    this.tunnel.abort();
+    this.#tunnel.abort();
     return super.destroy(error);
   }
 }

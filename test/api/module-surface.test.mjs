@@ -95,6 +95,21 @@ test('ESM entry: seed members are exported by name (sockwire only)', { skip: isW
   }
 });
 
+test('ESM entry: the client conveniences are named exports, the same classes as require gives (sockwire only)', { skip: isWs && 'ws has no client conveniences' }, async () => {
+  // Through the package's own name, so the "exports" map (import vs require conditions) is what resolves.
+  const { createRequire } = await import('node:module');
+  const required = createRequire(import.meta.url)('sockwire');
+  const esm = await import('sockwire');
+  assert.equal(required, impl);
+  for (const name of ['ReconnectingWebSocket', 'WebSocketStream', 'WebSocketError']) {
+    assert.equal(typeof esm[name], 'function', name);
+    assert.equal(esm[name].name, name);
+    assert.equal(esm[name], required[name], `${name} is the same class in both module systems`);
+    assert.equal(esm.default[name], esm[name], `${name} on the default export`);
+  }
+  assert.ok(new esm.WebSocketError('x', { closeCode: 1000 }) instanceof required.WebSocketError);
+});
+
 test('BufferUtil.concat joins the first totalLength bytes (sockwire only)', { skip: isWs }, () => {
   const { BufferUtil } = impl;
   const list = [Buffer.from([1, 2, 3]), Buffer.from([4, 5]), Buffer.from([6, 7, 8])];

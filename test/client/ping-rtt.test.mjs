@@ -67,3 +67,38 @@ test('rejects when the socket closes before the pong, or is not open; oversized 
   await assert.rejects(open.pingRTT({}), TypeError);
   assert.equal(open.listenerCount('pong'), 0);
 });
+
+test('the time is the real round trip: a pong held back ~100 ms gives ≥ 100 ms; a pong with other data does not resolve it', T, async (t) => {
+  const HOLD = 110;
+  const wss = await startServer(t, { autoPong: false });
+  let server;
+  const pings = [];
+  wss.on('connection', (ws) => {
+    server = ws;
+    // Hold every ping back, then answer it with the wrong payload first.
+    ws.on('ping', (data) => {
+      pings.push(String(data));
+      setTimeout(() => ws.pong('not-the-ping'), HOLD);
+    });
+  });
+  const ws = await openClient(t, wss);
+  const started = performance.now();
+  let settled = false;
+  const pending = ws.pingRTT('rtt-check').finally(() => {
+    settled = true;
+  });
+  const [wrong] = await nextEvent(ws, 'pong');
+  assert.equal(String(wrong), 'not-the-ping');
+  // The wrong pong has been handled (its 'pong' event ran); give a resolution every chance to show.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(settled, false, 'a pong with other data resolved pingRTT');
+  assert.deepEqual(pings, ['rtt-check']);
+  server.pong(pings[0]);
+  const rtt = await pending;
+  const elapsed = performance.now() - started;
+  assert.ok(rtt >= HOLD - 10, `rtt ${rtt} below the ${HOLD} ms the pong was held`);
+  assert.ok(rtt <= elapsed, `rtt ${rtt} above the ${elapsed} ms measured around the call`);
+  assert.ok(rtt < HOLD + 5000, `rtt ${rtt}`);
+  assert.deepEqual([ws.listenerCount('pong'), ws.listenerCount('close')], [0, 0]);
+  t.diagnostic(`pong held ${HOLD} ms: rtt ${rtt.toFixed(1)} ms (measured around the call: ${elapsed.toFixed(1)} ms)`);
+});

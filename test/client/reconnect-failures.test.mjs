@@ -216,15 +216,69 @@ test('retryCodes, reconnectOnNormalClose and shouldReconnect override the defaul
   ]);
 });
 
-test('1013 waits at least maxDelay / 2; 1012 comes back within minDelay and restarts the streak', T, async (t) => {
+/** A server closing its n-th connection (0-based) with `codes[n]`, the last code for every later one. */
+async function scriptedCloses(t, codes) {
+  const wss = await startServer(t);
+  let connections = 0;
+  wss.on('connection', (ws) => ws.close(codes[Math.min(connections++, codes.length - 1)], 'by test'));
+  return `ws://127.0.0.1:${wss.address().port}`;
+}
+
+/** Run `rws` to its 'giveup'; the 'reconnect' delays and the gaps between attempts, measured. */
+async function runToGiveup(rws) {
+  const log = record(rws, ['connecting', 'reconnect', 'giveup']);
+  const [reason] = await nextEvent(rws, 'giveup');
+  const { starts, reconnects } = attemptTimes(log);
+  const gaps = starts.slice(1).map((at, i) => at - starts[i]);
+  return { reason, reconnects: reconnects.map((e) => e.args), gaps, log };
+}
+
+test('1013 waits at least maxDelay / 2', T, async (t) => {
   const base = await closingServer(t);
-  const tryLater = await firstVerdict(`${base}/close/1013`);
-  assert.equal(tryLater[0], 'reconnect');
-  assert.ok(tryLater[2] >= FAST.maxDelay / 2, `1013 delay ${tryLater[2]}`);
-  // A second failure in a row would normally wait at least minDelay; 1012 resets the streak and waits < minDelay.
-  const restart = await firstVerdict(`${base}/close/1012`, { initialJitter: 0 });
-  assert.equal(restart[0], 'reconnect');
-  assert.ok(restart[2] < FAST.minDelay, `1012 delay ${restart[2]}`);
+  const rws = new ReconnectingWebSocket(`${base}/close/1013`, { ...FAST, maxRetries: 2 });
+  const { reason, reconnects, gaps } = await runToGiveup(rws);
+  assert.equal(reason.type, 'max-retries');
+  assert.equal(reason.last.code, 1013);
+  assert.deepEqual(reconnects.map(([attempt]) => attempt), [2, 3]);
+  for (const [, delay, why] of reconnects) {
+    assert.equal(why.code, 1013);
+    assert.ok(delay >= FAST.maxDelay / 2 && delay <= FAST.maxDelay, `1013 delay ${delay}`);
+  }
+  gaps.forEach((gap, i) => assert.ok(gap >= reconnects[i][1] - TIMER_SLACK, `attempt ${i + 2} started early`));
+  t.diagnostic(`1013 (maxDelay ${FAST.maxDelay}): delays ${reconnects.map(([, d]) => Math.round(d)).join(', ')} ms; attempts ${gaps.map(Math.round).join(', ')} ms apart`);
+});
+
+test('1012 after a failure: a delay below minDelay where the backoff gives at least minDelay, and the streak restarts', T, async (t) => {
+  // 1011 (failure 1), 1012 (failure 2 for the backoff: ≥ minDelay; a restart: < minDelay, streak at 1), then 1011s.
+  // With maxRetries 2, the restarted streak gives up at the fourth end; an unrestarted one would at the third.
+  const url = await scriptedCloses(t, [1011, 1012, 1011]);
+  const rws = new ReconnectingWebSocket(url, { ...FAST, maxRetries: 2 });
+  const { reason, reconnects, gaps } = await runToGiveup(rws);
+  assert.deepEqual(reconnects.map(([attempt, , why]) => [attempt, why.code]), [[2, 1011], [3, 1012], [4, 1011]]);
+  assert.equal(reconnects[0][1], 0, 'first failure: initialJitter 0');
+  assert.ok(reconnects[1][1] < FAST.minDelay, `1012 delay ${reconnects[1][1]}`);
+  const ceiling = FAST.minDelay * FAST.factor;
+  assert.ok(reconnects[2][1] >= FAST.minDelay && reconnects[2][1] <= ceiling, `failure 2 of the new streak: ${reconnects[2][1]}`);
+  assert.equal(reason.type, 'max-retries');
+  assert.equal(reason.attempts, 4);
+  assert.equal(reason.last.code, 1011);
+  t.diagnostic(`1011 then 1012 (minDelay ${FAST.minDelay}): delays ${reconnects.map(([, d]) => Math.round(d)).join(', ')} ms; attempts ${gaps.map(Math.round).join(', ')} ms apart`);
+});
+
+test('a server that always closes with 1012: only the first gets the short delay; the backoff and maxRetries apply', T, async (t) => {
+  const base = await closingServer(t);
+  const rws = new ReconnectingWebSocket(`${base}/close/1012`, { ...FAST, maxRetries: 3 });
+  const { reason, reconnects, gaps } = await runToGiveup(rws);
+  assert.deepEqual(reconnects.map(([attempt, , why]) => [attempt, why.code]), [[2, 1012], [3, 1012], [4, 1012]]);
+  assert.ok(reconnects[0][1] < FAST.minDelay, `first 1012 delay ${reconnects[0][1]}`);
+  reconnects.slice(1).forEach(([attempt, delay], i) => {
+    const ceiling = Math.min(FAST.maxDelay, FAST.minDelay * FAST.factor ** (i + 1));
+    assert.ok(delay >= FAST.minDelay && delay <= ceiling, `attempt ${attempt}: ${delay} not in [${FAST.minDelay}, ${ceiling}]`);
+  });
+  assert.equal(reason.type, 'max-retries');
+  assert.equal(reason.attempts, 4);
+  assert.equal(reason.last.code, 1012);
+  t.diagnostic(`1012 every time (minDelay ${FAST.minDelay}): delays ${reconnects.map(([, d]) => Math.round(d)).join(', ')} ms; attempts ${gaps.map(Math.round).join(', ')} ms apart`);
 });
 
 test('handshake statuses: 4xx other than 408/429 give up, 408/429/5xx reconnect', T, async (t) => {

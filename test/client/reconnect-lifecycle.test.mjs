@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { ReconnectingWebSocket, WebSocket, WebSocketServer, FAST, stopServer, activeResources, closeFully, closeServer, delay, nextEvent, poll, record, startServer, until } from './helpers.mjs';
+import { ReconnectingWebSocket, WebSocket, WebSocketServer, FAST, stopServer, activeResources, closeFully, closeServer, delay, nextEvent, poll, record, startServer, until, unusedPort, withTimeout } from './helpers.mjs';
 
 const T = { timeout: 30000 };
 
@@ -200,6 +200,43 @@ test('queue bounds: drop-oldest, drop-newest, error, maxQueuedBytes, maxQueuedAg
   ]);
 });
 
+
+test('maxQueuedAge: each message fails when it expires, with no later send or flush; close() stops the timer', T, async (t) => {
+  // A refused port and long retry delays: nothing opens, nothing is flushed, nobody pushes after the second send.
+  const url = `ws://127.0.0.1:${await unusedPort()}`;
+  const AGE = 100;
+  const rws = new ReconnectingWebSocket(url, { minDelay: 5000, maxDelay: 5000, initialJitter: 0, queue: true, maxQueuedAge: AGE });
+  rws.on('error', () => {});
+  t.after(() => rws.close());
+  const outcomes = [];
+  const sent = {};
+  const expired = (name) =>
+    new Promise((resolve) => {
+      sent[name] = performance.now();
+      rws.send(name, (error) => {
+        outcomes.push([name, error?.code ?? null, performance.now() - sent[name]]);
+        resolve();
+      });
+    });
+  const first = expired('a');
+  await delay(AGE / 2);
+  const second = expired('b');
+  await withTimeout(first, 'message a to expire');
+  assert.deepEqual(outcomes.map(([name, code]) => [name, code]), [['a', 'WS_ERR_QUEUE_EXPIRED']]);
+  assert.equal(rws.bufferedAmount, 1, 'b still queued');
+  await withTimeout(second, 'message b to expire');
+  assert.deepEqual(outcomes.map(([name, code]) => [name, code]), [['a', 'WS_ERR_QUEUE_EXPIRED'], ['b', 'WS_ERR_QUEUE_EXPIRED']]);
+  // Never before its time (the callback runs a tick after the drop; the timer may run 1 ms early on a cached clock).
+  for (const [name, , waited] of outcomes) assert.ok(waited >= AGE - 2, `${name} expired after ${waited} ms`);
+  assert.equal(rws.bufferedAmount, 0);
+  // Queued then closed: WS_ERR_NOT_OPEN once, and no expiry callback after.
+  const late = [];
+  rws.send('c', (error) => late.push(error?.code ?? null));
+  rws.close();
+  await delay(AGE * 2);
+  assert.deepEqual(late, ['WS_ERR_NOT_OPEN']);
+  t.diagnostic(`maxQueuedAge ${AGE}: expired after ${outcomes.map(([name, , waited]) => `${name} ${waited.toFixed(1)} ms`).join(', ')}`);
+});
 test('an onOpen hook that throws closes the socket with 1011 and counts as a failed attempt', T, async (t) => {
   const { connections, url } = await recordingServer(t);
   let runs = 0;

@@ -154,11 +154,14 @@ test('SOCKS5 failures: auth refused, no acceptable method, reply codes, bad vers
   assert.equal(partial.push(hex('ff')).kind, 'wait');
 });
 
-test('SOCKS5 credential limits (RFC 1929 §2)', () => {
-  assert.equal(socks5CredentialsProblem({ username: 'u', password: '' }), null);
+test('SOCKS5 credential limits (RFC 1929 §2: user name and password 1 to 255 bytes each)', () => {
+  assert.equal(socks5CredentialsProblem({ username: 'u', password: 'p' }), null);
+  assert.equal(socks5CredentialsProblem({ username: 'u'.repeat(255), password: 'é'.repeat(127) + 'p' }), null);
+  assert.equal(socks5CredentialsProblem({ username: 'u', password: '' }), 'the SOCKS5 password must be 1 to 255 bytes');
   assert.equal(socks5CredentialsProblem({ username: '', password: 'p' }), 'the SOCKS5 user name must be 1 to 255 bytes');
-  assert.equal(socks5CredentialsProblem({ username: 'é'.repeat(128), password: '' }), 'the SOCKS5 user name must be 1 to 255 bytes');
-  assert.equal(socks5CredentialsProblem({ username: 'u', password: 'p'.repeat(256) }), 'the SOCKS5 password must be at most 255 bytes');
+  assert.equal(socks5CredentialsProblem({ username: 'é'.repeat(128), password: 'p' }), 'the SOCKS5 user name must be 1 to 255 bytes');
+  assert.equal(socks5CredentialsProblem({ username: 'u', password: 'p'.repeat(256) }), 'the SOCKS5 password must be 1 to 255 bytes');
+  assert.equal(socks5CredentialsProblem({ username: 'u', password: 'é'.repeat(128) }), 'the SOCKS5 password must be 1 to 255 bytes');
 });
 
 test('SOCKS 4A: names after the user id with 0.0.0.1, IPv4 literals as SOCKS 4, reply codes', () => {

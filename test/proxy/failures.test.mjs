@@ -191,3 +191,62 @@ test("an 'unexpected-response' listener that terminates at once: one error, one 
   assert.equal(log[0][1].message, 'WebSocket was closed before the connection was established');
   await allClosed(proxy);
 });
+
+test("a refusal taken by 'unexpected-response' and never aborted: handshakeTimeout ends an idle wait, as without a proxy", async (t) => {
+  // 20 of the 100 announced body bytes, then silence: the answer never ends, the connection stays open.
+  const answer = 'Content-Length: 100\r\n\r\n' + 'x'.repeat(20);
+  const proxy = await scriptedProxy(t, (socket) => socket.write('HTTP/1.1 407 Proxy Authentication Required\r\n' + answer));
+  const server = await startRawServer(async (socket) => {
+    await readRequest(socket).catch(() => null);
+    socket.write('HTTP/1.1 401 Unauthorized\r\n' + answer);
+  });
+  t.after(() => server.close());
+  for (const [url, options, status] of [
+    ['ws://127.0.0.1:9/', { proxy: proxy.url, handshakeTimeout: 300 }, 407],
+    [`ws://127.0.0.1:${server.port}/`, { handshakeTimeout: 300 }, 401]
+  ]) {
+    const ws = new WebSocket(url, options);
+    const { log, done } = record(ws, ['open', 'error', 'close'], { ms: 10000 });
+    const [, res] = await once(ws, 'unexpected-response', 10000);
+    assert.equal(res.statusCode, status);
+    res.resume();
+    await done;
+    assert.deepEqual(eventNames(log), ['error', 'close'], url);
+    assert.equal(log[0][1].message, 'Opening handshake has timed out', url);
+    assert.equal(log[1][1], 1006, url);
+  }
+  await allClosed(proxy);
+  await waitFor(() => server.sockets.size === 0, 5000, 'the server-side socket to close');
+});
+
+test("a refusal taken by 'unexpected-response', answered and hung up: CONNECTING until the app aborts, as without a proxy; nothing held", async (t) => {
+  const answer = 'Content-Length: 5\r\nConnection: close\r\n\r\nnope!';
+  const proxy = await scriptedProxy(t, (socket) => socket.end('HTTP/1.1 407 Proxy Authentication Required\r\n' + answer));
+  const server = await startRawServer(async (socket) => {
+    await readRequest(socket).catch(() => null);
+    socket.end('HTTP/1.1 401 Unauthorized\r\n' + answer);
+  });
+  t.after(() => server.close());
+  const serverClosed = () => waitFor(() => server.sockets.size === 0, 5000, 'the server-side socket to close');
+  for (const [url, options, status, hungUp] of [
+    ['ws://127.0.0.1:9/', { proxy: proxy.url, handshakeTimeout: 300 }, 407, () => allClosed(proxy)],
+    [`ws://127.0.0.1:${server.port}/`, { handshakeTimeout: 300 }, 401, serverClosed]
+  ]) {
+    const ws = new WebSocket(url, options);
+    const { log, done } = record(ws, ['open', 'error', 'close'], { ms: 10000 });
+    const [, res] = await once(ws, 'unexpected-response', 10000);
+    assert.equal(res.statusCode, status);
+    res.resume();
+    await once(res, 'end', 10000);
+    await hungUp();
+    // Well past handshakeTimeout: no timer is left to end the attempt, and the connection is gone.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.deepEqual(log, [], url);
+    assert.equal(ws.readyState, WebSocket.CONNECTING, url);
+    ws.terminate();
+    await done;
+    assert.deepEqual(eventNames(log), ['error', 'close'], url);
+    assert.equal(log[0][1].message, 'WebSocket was closed before the connection was established', url);
+  }
+  await waitFor(() => !process.getActiveResourcesInfo().includes('TCPSocketWrap'), 5000, 'no client socket left');
+});

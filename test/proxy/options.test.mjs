@@ -60,6 +60,9 @@ test('TypeErrors: agent or createConnection with a proxy; bad values; credential
     [{ proxy: 'ftp://user:hunter2@proxy:21' }, 'Invalid proxy URL in the "proxy" option: its scheme "ftp:" is not one of http:, https:, socks5:, socks5h:, socks4a:'],
     [{ proxy: 'http://user:hunter2@[bad' }, 'Invalid proxy URL in the "proxy" option: it is not a valid URL'],
     [{ proxy: `socks5://${'u'.repeat(256)}:hunter2@127.0.0.1:1` }, 'Invalid proxy URL in the "proxy" option: the SOCKS5 user name must be 1 to 255 bytes'],
+    // RFC 1929 has no encoding for an empty password: a user name alone is refused when the socket is created.
+    [{ proxy: 'socks5h://user@127.0.0.1:1' }, 'Invalid proxy URL in the "proxy" option: the SOCKS5 password must be 1 to 255 bytes'],
+    [{ proxy: 'socks5://:hunter2@127.0.0.1:1' }, 'Invalid proxy URL in the "proxy" option: the SOCKS5 user name must be 1 to 255 bytes'],
     [{ proxy: { url: proxyUrl, timeout: -1 } }, 'The "proxy.timeout" option must be a non-negative number of milliseconds'],
     [{ proxy: { url: proxyUrl, headers: 'x' } }, 'The "proxy.headers" option must be an object']
   ];

@@ -2,7 +2,10 @@
 // credentials, wrong credentials, 'unexpected-response' with the proxy's answer, credentials kept away from the
 // target, and the data path (permessage-deflate, large messages, createWebSocketStream) byte-exact.
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { ClientRequest } from 'node:http';
+import { TLSSocket } from 'node:tls';
+import { inspect } from 'node:util';
 import { after, before, test } from 'node:test';
 import { peer } from '../helpers/peers.mjs';
 import { startTinyproxy, waitFor } from '../helpers/proxies.mjs';
@@ -65,6 +68,48 @@ test('BasicAuth: with the URL credentials the tunnel opens; the target never see
   assert.equal(headers['proxy-authorization'], undefined);
   assert.equal(headers.authorization, undefined);
   assert.equal(headers.host, `127.0.0.1:${plain.port}`);
+});
+
+test('BasicAuth: the password is in no diagnostics message, nor in util.inspect of the WebSocket, its TLS socket or the refused request', { skip }, async (t) => {
+  const messages = [];
+  const channels = ['sockwire:websocket:open', 'undici:websocket:open'];
+  const listeners = channels.map((name) => {
+    const listener = (message) => messages.push([name, message]);
+    subscribe(name, listener);
+    return [name, listener];
+  });
+  t.after(() => listeners.forEach(([name, listener]) => unsubscribe(name, listener)));
+  const wrong = 'wrong-secret-y';
+  const secrets = [AUTH.password, wrong, ...[AUTH.password, wrong].map((password) => Buffer.from(`${AUTH.user}:${password}`).toString('base64'))];
+  const assertClean = (value, label) => {
+    const text = inspect(value, { depth: 10 });
+    for (const secret of secrets) assert.ok(!text.includes(secret), `${label} shows ${secret}`);
+  };
+  // Connecting, and refused: the request (ws._req, and 'unexpected-response''s first argument) holds the tunnel.
+  const refused = new WebSocket(plain.url(), { proxy: `http://${AUTH.user}:${wrong}@127.0.0.1:${authed.port}` });
+  assertClean(refused, 'a connecting WebSocket');
+  const [req, res] = await once(refused, 'unexpected-response', 10000);
+  assert.equal(res.statusCode, 401);
+  assertClean(req, 'the refused request');
+  assertClean(res, 'the proxy\'s response');
+  assertClean(refused, 'the refused WebSocket');
+  refused.on('error', () => {});
+  refused.terminate();
+  await once(refused, 'close', 10000);
+  for (const url of [plain.url(), secure.url('localhost')]) {
+    const ws = new WebSocket(url, { proxy: authed.url, ...trustFixture });
+    await once(ws, 'open', 10000);
+    // The in-process echo server publishes its own side's 'open' too.
+    const mine = messages.filter(([, message]) => message.websocket === ws);
+    assert.deepEqual(mine.map(([name]) => name), channels, url);
+    for (const [name, message] of mine) assertClean(message, `${url}: the ${name} message`);
+    assertClean(ws, `${url}: the WebSocket`);
+    assertClean(ws._socket, `${url}: its socket`);
+    if (url.startsWith('wss:')) assert.ok(ws._socket instanceof TLSSocket);
+    messages.length = 0;
+    ws.close(1000);
+    await once(ws, 'close', 10000);
+  }
 });
 
 test('BasicAuth: no credentials → 407, WS_ERR_PROXY_AUTH_REQUIRED, error then close 1006', { skip }, async () => {
