@@ -46,7 +46,8 @@ export const undiciPongChannel = diagnostics.channel(CHANNEL_NAMES.undiciPong);
 /** `sockwire:server:upgrade`: one per upgrade request a server handled, accepted or refused. */
 export interface UpgradeMessage<Socket = unknown, Server = unknown> {
   server: Server;
-  request: IncomingMessage;
+  /** Null when port mode refused the request head itself (malformed, too large, not finished in time). */
+  request: IncomingMessage | null;
   accepted: boolean;
   /** 101 when accepted; the HTTP status of the refusal; 0 when the client went away before an answer. */
   status: number;
@@ -54,7 +55,10 @@ export interface UpgradeMessage<Socket = unknown, Server = unknown> {
   reason: string;
   /** The new socket when accepted, else null. */
   websocket: Socket | null;
-  /** Ms from `handleUpgrade()` to the answer (authentication included); undefined if nobody subscribed then. */
+  /**
+   * Ms from `handleUpgrade()` to the answer (authentication included); undefined if nobody subscribed then, or
+   * for a head port mode refused (`request` null).
+   */
   duration: number | undefined;
 }
 
@@ -150,7 +154,7 @@ function elapsedSince(key: object): number | undefined {
 /** Publish the outcome of one upgrade (callers check `upgradeChannel.hasSubscribers`). */
 export function publishUpgrade(
   server: unknown,
-  request: IncomingMessage,
+  request: IncomingMessage | null,
   status: number,
   reason: string,
   websocket: unknown
@@ -162,7 +166,7 @@ export function publishUpgrade(
     status,
     reason,
     websocket,
-    duration: elapsedSince(request)
+    duration: request === null ? undefined : elapsedSince(request)
   };
   upgradeChannel.publish(message);
 }

@@ -273,6 +273,27 @@ test('undici:websocket:socket_error: the transport error of an open client (a re
   assert.equal(errors[0].code, 'ECONNRESET');
 });
 
+test('sockwire:server:upgrade: heads port mode refuses itself are published with request null', T, async (t) => {
+  const upgrades = record(t, 'sockwire:server:upgrade');
+  const wss = await startServer(t);
+  const port = wss.address().port;
+  const fields = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+  const answer = async (head) => {
+    const socket = net.connect(port, '127.0.0.1');
+    t.after(() => socket.destroy());
+    socket.on('error', () => {});
+    await onceEvent(socket, 'connect');
+    socket.write(head);
+    return (await readToClose(socket)).toString();
+  };
+  const refused = (status, reason) => ({ server: wss, request: null, accepted: false, status, reason, websocket: null, duration: undefined });
+  assert.equal(await answer(`GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n${fields}\r\n`), 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  assert.deepEqual(upgrades, [refused(400, 'Request head refused: more than one Host field')]);
+  const big = await answer(`GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(65536)}\r\n${fields}\r\n`);
+  assert.equal(big, 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
+  assert.deepEqual(upgrades, [refused(400, 'Request head refused: more than one Host field'), refused(431, 'Request head refused: the head is too large')]);
+});
+
 test('sockwire:pubsub:gap and sockwire:pubsub:state: published by the adapter calls, with the server', T, async (t) => {
   const wss = await startServer(t);
   const gap = nextMessage(t, 'sockwire:pubsub:gap');
