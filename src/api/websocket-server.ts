@@ -161,7 +161,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
       };
       const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
       // HTTP/1.1 port mode reads upgrade heads itself, without Node's HTTP parser (README "Port mode").
-      const server = resolved.http2 ? createHttp2Server(resolved.http2, upgradeRequired, windows, timeout) : new PortServer(upgradeRequired, timeout);
+      const server = resolved.http2 ? createHttp2Server(resolved.http2, upgradeRequired, windows, timeout) : new PortServer(upgradeRequired, timeout, (status, reason) => noteRefusal(this._hub, null, status, reason));
       armHandshakeTimers(server, timeout, 'setSecureContext' in server ? 'secureConnection' : 'connection');
       server.listen(resolved.port, resolved.host ?? undefined, resolved.backlog ?? undefined, callback);
       this._server = server;

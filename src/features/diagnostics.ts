@@ -1,8 +1,9 @@
 /**
  * `node:diagnostics_channel` events (sockwire, opt-in by subscribing). Every publisher checks `hasSubscribers` first,
- * so nothing is built, timed or kept while nobody listens. Names follow undici's `library:object:event` style; the
- * client also publishes on undici's own WebSocket channels, with undici's payload shapes, so tools written for
- * Node's built-in WebSocket see sockwire's client too. Payloads are documented in README "Observability".
+ * so nothing is built, timed, kept or even read from the socket while nobody listens. Names follow undici's
+ * `library:object:event` style; the client also publishes on undici's own WebSocket channels, with undici's payload
+ * shapes, so tools written for Node's built-in WebSocket see sockwire's client too. Payloads are documented in
+ * README "Observability".
  */
 import * as diagnostics from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
@@ -46,7 +47,8 @@ export const undiciPongChannel = diagnostics.channel(CHANNEL_NAMES.undiciPong);
 /** `sockwire:server:upgrade`: one per upgrade request a server handled, accepted or refused. */
 export interface UpgradeMessage<Socket = unknown, Server = unknown> {
   server: Server;
-  request: IncomingMessage;
+  /** Null when port mode refused the request head itself (malformed, too large, not finished in time). */
+  request: IncomingMessage | null;
   accepted: boolean;
   /** 101 when accepted; the HTTP status of the refusal; 0 when the client went away before an answer. */
   status: number;
@@ -54,7 +56,10 @@ export interface UpgradeMessage<Socket = unknown, Server = unknown> {
   reason: string;
   /** The new socket when accepted, else null. */
   websocket: Socket | null;
-  /** Ms from `handleUpgrade()` to the answer (authentication included); undefined if nobody subscribed then. */
+  /**
+   * Ms from `handleUpgrade()` to the answer (authentication included); undefined if nobody subscribed then, or
+   * for a head port mode refused (`request` null).
+   */
   duration: number | undefined;
 }
 
@@ -150,7 +155,7 @@ function elapsedSince(key: object): number | undefined {
 /** Publish the outcome of one upgrade (callers check `upgradeChannel.hasSubscribers`). */
 export function publishUpgrade(
   server: unknown,
-  request: IncomingMessage,
+  request: IncomingMessage | null,
   status: number,
   reason: string,
   websocket: unknown
@@ -162,7 +167,7 @@ export function publishUpgrade(
     status,
     reason,
     websocket,
-    duration: elapsedSince(request)
+    duration: request === null ? undefined : elapsedSince(request)
   };
   upgradeChannel.publish(message);
 }
@@ -170,8 +175,11 @@ export function publishUpgrade(
 /** The socket opened: publish on the open channels that have subscribers; `response` is the client's 101. */
 export function observeOpen(ws: ObservedSocket, response: IncomingMessage | undefined): void {
   if (closeChannel.hasSubscribers) startTimes.set(ws, performance.now());
+  const own = openChannel.hasSubscribers;
+  const undici = undiciOpenChannel.hasSubscribers && !ws._isServer;
+  if (!own && !undici) return;
   const transport = ws._socket as Partial<Socket> | null;
-  if (openChannel.hasSubscribers) {
+  if (own) {
     const message: OpenMessage = {
       websocket: ws,
       isServer: ws._isServer,
@@ -182,7 +190,7 @@ export function observeOpen(ws: ObservedSocket, response: IncomingMessage | unde
     };
     openChannel.publish(message);
   }
-  if (!ws._isServer && undiciOpenChannel.hasSubscribers) {
+  if (undici) {
     const header = response?.headers['sec-websocket-extensions'];
     const message: UndiciOpenMessage = {
       address: typeof transport?.address === 'function' ? (transport.address() as AddressInfo) : {},
@@ -206,7 +214,7 @@ export function observeClose(ws: ObservedSocket, code: number, reason: Buffer, c
     const message: CloseMessage = { websocket: ws, isServer: ws._isServer, code, reason: reason.toString(), closedBy, wasClean, duration };
     closeChannel.publish(message);
   }
-  if (!ws._isServer && undiciCloseChannel.hasSubscribers) {
+  if (undiciCloseChannel.hasSubscribers && !ws._isServer) {
     const message: UndiciCloseMessage = { websocket: ws, code, reason: reason.toString() };
     undiciCloseChannel.publish(message);
   }
@@ -222,7 +230,7 @@ export function observeError(ws: ObservedSocket, error: Error): void {
 
 /** The client's transport failed (undici publishes the error itself). */
 export function observeTransportError(ws: ObservedSocket, error: Error): void {
-  if (!ws._isServer && undiciSocketErrorChannel.hasSubscribers) undiciSocketErrorChannel.publish(error);
+  if (undiciSocketErrorChannel.hasSubscribers && !ws._isServer) undiciSocketErrorChannel.publish(error);
 }
 
 /** True when a received ping or pong must be published (checked before calling {@link publishControlFrame}). */
@@ -240,7 +248,7 @@ export function publishControlFrame(ws: ObservedSocket, kind: 'ping' | 'pong', p
     own.publish(message);
   }
   const undici = kind === 'ping' ? undiciPingChannel : undiciPongChannel;
-  if (!ws._isServer && undici.hasSubscribers) {
+  if (undici.hasSubscribers && !ws._isServer) {
     const message: UndiciControlFrameMessage = { payload, websocket: ws };
     undici.publish(message);
   }

@@ -27,9 +27,9 @@ export function refuseUpgrade(
 
 /**
  * Count and publish a refusal without writing it: a `'wsClientError'` listener writes its own answer; `status` is
- * the one sockwire would have sent.
+ * the one sockwire would have sent. `request` is null for a head port mode refused before any request existed.
  */
-export function noteRefusal(hub: ServerHub, request: IncomingMessage, status: number, message?: string): void {
+export function noteRefusal(hub: ServerHub, request: IncomingMessage | null, status: number, message?: string): void {
   hub.counters.countRefused(status);
   if (upgradeChannel.hasSubscribers) publishUpgrade(hub.server, request, status, message || statusText(status) || '', null);
 }

@@ -8,7 +8,8 @@
  * internal `http.Server` that never listens: it answers exactly as before (the 426 of the request listener,
  * `Connection`/`Keep-Alive`/`Date`, keep-alive, request bodies, pipelining), and an upgrade that follows on such a
  * kept-alive connection comes back through that server's own `'upgrade'` event. A malformed head gets the bytes
- * Node's `http.Server` writes for a parse error (400, or 431 for a head too large), then the socket is destroyed.
+ * Node's `http.Server` writes for a parse error (400, or 431 for a head too large; 408 for a head not finished in
+ * time), then the socket is destroyed, and the owner hears of it (`onRefused`) to count it: no request exists yet.
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -16,9 +17,19 @@ import type { Duplex } from 'node:stream';
 import { RequestHeadReader, type RequestHead, type RequestHeadOptions } from '../core/http-request-head';
 
 // What Node's http.Server writes for a parse error or an expired head when nobody listens to 'clientError'.
-const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
-const TOO_LARGE = 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n';
-const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+const RESPONSES = {
+  400: 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n',
+  431: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+  408: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n'
+} as const;
+
+/** The statuses port mode answers a request head with before any request exists. */
+export type HeadRefusalStatus = keyof typeof RESPONSES;
+
+/** Told of each head refused: the status written and why (`'Request head refused: more than one Host field'`). */
+export type HeadRefusalListener = (status: HeadRefusalStatus, reason: string) => void;
+
+const REASON_PREFIX = 'Request head refused: ';
 
 /** Node's `server.headersTimeout`: a head begun must be complete within this (when no shorter handshake limit). */
 const HEADERS_TIMEOUT = 60000;
@@ -53,8 +64,16 @@ export class PortServer extends net.Server {
   readonly headersDeadline: boolean;
   private readonly pending = new Set<PendingSocket>();
 
-  /** `onRequest` answers requests that are not upgrades; `handshakeTimeout` is port mode's (0: none). */
-  constructor(onRequest: http.RequestListener, handshakeTimeout: number) {
+  /**
+   * `onRequest` answers requests that are not upgrades; `handshakeTimeout` is port mode's (0: none); `onRefused`
+   * hears of every head answered with an error.
+   */
+  constructor(
+    onRequest: http.RequestListener,
+    handshakeTimeout: number,
+    /** @internal */
+    readonly onRefused: HeadRefusalListener
+  ) {
     // The socket options http.Server gives its connections (allowHalfOpen, noDelay), so upgraded sockets match.
     super({ allowHalfOpen: true, noDelay: true });
     this.fallback = http.createServer(onRequest);
@@ -103,7 +122,7 @@ function onData(this: PendingSocket, chunk: Buffer): void {
   const server = this.server;
   release(this);
   if (outcome.state === 'invalid') {
-    refuse(this, outcome.status === 431 ? TOO_LARGE : BAD_REQUEST);
+    refuse(this, outcome.status, outcome.reason);
   } else if (outcome.head.upgrade) {
     const request = incomingMessage(this, outcome.head, server.fallback);
     // As Node's server leaves an upgraded socket: not flowing until the WebSocket reads it.
@@ -121,7 +140,7 @@ function onData(this: PendingSocket, chunk: Buffer): void {
 function onEnd(this: PendingSocket): void {
   const begun = (this[kReader] as RequestHeadReader).begun;
   release(this);
-  if (begun) refuse(this, BAD_REQUEST);
+  if (begun) refuse(this, 400, 'the client ended the connection within it');
   else this.end();
 }
 
@@ -137,7 +156,7 @@ function onClose(this: PendingSocket): void {
 function expire(socket: PendingSocket): void {
   socket[kTimer] = undefined;
   release(socket);
-  refuse(socket, REQUEST_TIMEOUT);
+  refuse(socket, 408, `not complete within ${HEADERS_TIMEOUT} ms`);
 }
 
 /** The head is read (or the connection is over): drop the reader's listeners and state. */
@@ -152,11 +171,12 @@ function release(socket: PendingSocket): void {
   socket[kReader] = socket[kChunks] = socket[kTimer] = undefined;
 }
 
-/** As Node's server on a parse error: write the fixed answer if still possible, then destroy. */
-function refuse(socket: net.Socket, response: string): void {
+/** As Node's server on a parse error: write the fixed answer if still possible, then destroy; tell the owner. */
+function refuse(socket: PendingSocket, status: HeadRefusalStatus, reason: string): void {
   socket.on('error', ignore);
-  if (socket.writable) socket.write(response);
+  if (socket.writable) socket.write(RESPONSES[status]);
   socket.destroy();
+  socket.server.onRefused(status, REASON_PREFIX + reason);
 }
 
 function ignore(): void {}

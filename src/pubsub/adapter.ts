@@ -14,6 +14,9 @@
  *   hears its own envelopes does not matter: the server drops them by origin id.
  * - `'ready'`: connected and subscribed to every current topic; after the first connection and after each reconnect.
  * - `'error'`: anything that went wrong (broker unreachable, authentication refused); the adapter keeps trying.
+ * - `'reconnecting'` (optional): the broker connection that was ready is lost and the adapter is retrying; once per
+ *   outage, after its `'error'`, and `'ready'` follows when the adapter is back. An adapter that never loses its
+ *   connection (or cannot get it back) never emits it.
  * - `close()`: releases every connection, timer and listener the adapter made; afterwards the other methods are
  *   no-ops. `'close'` is emitted once, when closing starts. Calling it again returns the same promise.
  * - The envelope is binary and must arrive byte for byte: never convert it to text.
@@ -28,6 +31,8 @@ export interface PubSubAdapterEvents {
   ready: [];
   /** Something failed; the adapter goes on trying. */
   error: [error: Error];
+  /** The ready broker connection was lost; the adapter is retrying (`'ready'` follows when it is back). */
+  reconnecting: [];
   /** `count` envelopes published on `topic` were discarded by the adapter (never sent, or lost in flight). */
   drop: [topic: string, count: number];
   /** `close()` was called. */

@@ -52,10 +52,25 @@ export class PubSubReporter {
     notePubSubState(hub, 'connecting');
   }
 
+  /** The adapter reported an error: the broker connection's state is `'error'` until the next change. */
   error(error: Error): void {
-    this.counters.errors++;
     notePubSubState(this.hub, 'error', error);
+    this.emitError(error);
+  }
+
+  /** Something on a channel was not an envelope: reported and counted; the broker connection's state stays. */
+  badEnvelope(error: Error): void {
+    this.emitError(error);
+  }
+
+  private emitError(error: Error): void {
+    this.counters.errors++;
     this.server.emit(PUBSUB_ERROR_EVENT, error);
+  }
+
+  /** The adapter lost its ready broker connection and is retrying. */
+  reconnecting(): void {
+    notePubSubState(this.hub, 'reconnecting');
   }
 
   /** `sequence` is the number that arrived, `gap.missed` more were due before it. */

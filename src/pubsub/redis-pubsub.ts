@@ -49,6 +49,10 @@ export class RedisPubSub extends EventEmitter implements PubSubAdapter {
   private readonly subscriber: RedisSubscriber;
   private closed = false;
   private closing: Promise<void> | null = null;
+  /** The subscriber is connected and subscribed to every current topic. */
+  private subscribed = false;
+  /** An owned connection was lost since the last `'ready'`: `'reconnecting'` was emitted, further errors wait. */
+  private outage = false;
   private externalReported = false;
   private readonly onExternalReady = (): void => {
     this.externalReported = false;
@@ -85,8 +89,11 @@ export class RedisPubSub extends EventEmitter implements PubSubAdapter {
       makeSubscriber = make;
       this.external = null;
       this.owned = new RedisConnection('publisher', make, {
-        up: () => this.flush(),
-        down: () => undefined,
+        up: () => {
+          this.flush();
+          this.connectionUp();
+        },
+        down: () => this.connectionLost(),
         error: (error) => this.report(error)
       });
     } else {
@@ -104,7 +111,12 @@ export class RedisPubSub extends EventEmitter implements PubSubAdapter {
       cluster: cluster ? (client as RedisClientLike) : null,
       message: (topic, envelope) => this.emit('message', topic, envelope),
       ready: () => {
-        if (!this.closed) this.emit('ready');
+        this.subscribed = true;
+        this.connectionUp();
+      },
+      down: () => {
+        this.subscribed = false;
+        this.connectionLost();
       },
       error: (error) => this.report(error)
     });
@@ -163,8 +175,26 @@ export class RedisPubSub extends EventEmitter implements PubSubAdapter {
     for (const item of this.pending.takeAll()) this.send(client, item.topic, item.envelope);
   }
 
+  /**
+   * A connection is (again) up: `'ready'` once the subscriber is subscribed and the owned publisher (if any) is
+   * connected; an app's `client` reconnects on its own schedule, and the pending queue waits for it.
+   */
+  private connectionUp(): void {
+    if (this.closed || !this.subscribed || this.owned?.client === null) return;
+    this.outage = false;
+    this.emit('ready');
+  }
+
+  /** An owned connection that was ready is lost (its error is reported already): one `'reconnecting'` per outage. */
+  private connectionLost(): void {
+    if (this.closed || this.outage) return;
+    this.outage = true;
+    this.emit('reconnecting');
+  }
+
+  /** Errors during an outage are its other connection's loss or failed retries: the first report stands for them. */
   private report(error: Error): void {
-    if (!this.closed && this.listenerCount('error') > 0) this.emit('error', error);
+    if (!this.closed && !this.outage && this.listenerCount('error') > 0) this.emit('error', error);
   }
 
   /** Close the adapter's own connections (never the app's `client`), stop retrying, detach every listener. */

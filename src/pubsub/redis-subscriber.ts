@@ -17,6 +17,8 @@ export interface SubscriberOptions {
   cluster: RedisClientLike | null;
   message(topic: string, envelope: Buffer): void;
   ready(): void;
+  /** The owned connection that was ready is lost (a new attempt is already scheduled). */
+  down(): void;
   error(error: Error): void;
 }
 
@@ -42,6 +44,7 @@ export class RedisSubscriber {
             up: (client) => this.resubscribe(client),
             down: () => {
               this.live = null;
+              options.down();
             },
             error: options.error
           });

@@ -37,6 +37,7 @@ export class TopicBridge implements TopicWatcher {
   private readonly onMessage = (topic: string, envelope: Buffer): void => this.receive(topic, envelope);
   private readonly onReady = (): void => this.reporter.ready();
   private readonly onError = (error: Error): void => this.reporter.error(error);
+  private readonly onReconnecting = (): void => this.reporter.reconnecting();
   private readonly onDrop = (_topic: string, count: number): void => this.reporter.dropped(count);
   private readonly onClose = (): void => {
     void this.close();
@@ -51,6 +52,7 @@ export class TopicBridge implements TopicWatcher {
     adapter.on('message', this.onMessage);
     adapter.on('ready', this.onReady);
     adapter.on('error', this.onError);
+    adapter.on('reconnecting', this.onReconnecting);
     adapter.on('drop', this.onDrop);
     adapter.on('close', this.onClose);
   }
@@ -100,7 +102,7 @@ export class TopicBridge implements TopicWatcher {
     if (!this.joined.has(topic)) return;
     const envelope = decodeEnvelope(raw);
     if (envelope === null || (!envelope.binary && !isUtf8(envelope.payload))) {
-      this.reporter.error(pubsubError('WS_ERR_PUBSUB_ENVELOPE', `Not a sockwire envelope on topic ${JSON.stringify(topic)}`));
+      this.reporter.badEnvelope(pubsubError('WS_ERR_PUBSUB_ENVELOPE', `Not a sockwire envelope on topic ${JSON.stringify(topic)}`));
       return;
     }
     if (envelope.origin === this.nodeId) return; // our own message back from the broker: delivered locally already
@@ -127,6 +129,7 @@ export class TopicBridge implements TopicWatcher {
     const adapter = this.adapter;
     adapter.off('message', this.onMessage);
     adapter.off('ready', this.onReady);
+    adapter.off('reconnecting', this.onReconnecting);
     adapter.off('drop', this.onDrop);
     adapter.off('close', this.onClose);
     // Errors raised while the adapter closes still reach the server; then nothing is left attached.

@@ -12,6 +12,8 @@ import { WebSocket, startServer, openClient, rawUpgrade, readToClose, onceEvent,
 
 const require = createRequire(import.meta.url);
 const pubsubStats = require('../../dist/cjs/features/pubsub-stats.js');
+const diagnosticsModule = require('../../dist/cjs/features/diagnostics.js');
+const handshakeOutcome = require('../../dist/cjs/features/handshake-outcome.js');
 
 const T = { timeout: 20000 };
 
@@ -273,6 +275,27 @@ test('undici:websocket:socket_error: the transport error of an open client (a re
   assert.equal(errors[0].code, 'ECONNRESET');
 });
 
+test('sockwire:server:upgrade: heads port mode refuses itself are published with request null', T, async (t) => {
+  const upgrades = record(t, 'sockwire:server:upgrade');
+  const wss = await startServer(t);
+  const port = wss.address().port;
+  const fields = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+  const answer = async (head) => {
+    const socket = net.connect(port, '127.0.0.1');
+    t.after(() => socket.destroy());
+    socket.on('error', () => {});
+    await onceEvent(socket, 'connect');
+    socket.write(head);
+    return (await readToClose(socket)).toString();
+  };
+  const refused = (status, reason) => ({ server: wss, request: null, accepted: false, status, reason, websocket: null, duration: undefined });
+  assert.equal(await answer(`GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n${fields}\r\n`), 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  assert.deepEqual(upgrades, [refused(400, 'Request head refused: more than one Host field')]);
+  const big = await answer(`GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(65536)}\r\n${fields}\r\n`);
+  assert.equal(big, 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
+  assert.deepEqual(upgrades, [refused(400, 'Request head refused: more than one Host field'), refused(431, 'Request head refused: the head is too large')]);
+});
+
 test('sockwire:pubsub:gap and sockwire:pubsub:state: published by the adapter calls, with the server', T, async (t) => {
   const wss = await startServer(t);
   const gap = nextMessage(t, 'sockwire:pubsub:gap');
@@ -288,7 +311,60 @@ test('sockwire:pubsub:gap and sockwire:pubsub:state: published by the adapter ca
   ]);
 });
 
-test('nothing is published without subscribers, and unsubscribing stops delivery', T, async (t) => {
+/** A proxy over `target` that records every property read (a payload being built reads its fields). */
+function traced(target) {
+  const reads = [];
+  const proxy = new Proxy(target, {
+    get(object, name, receiver) {
+      reads.push(name);
+      return Reflect.get(object, name, receiver);
+    },
+  });
+  return { proxy, reads };
+}
+
+/** Every publisher once, on traced inputs: a client-side socket, a server hub and a gap. Returns what each read. */
+function publishEverything(wss) {
+  const ws = traced({ _isServer: false, _socket: null, protocol: '', extensions: '' });
+  const hub = traced(wss._hub);
+  const gap = traced({ topic: 'news', origin: 'b', expected: 1, received: 2 });
+  const error = new Error('x');
+  diagnosticsModule.observeOpen(ws.proxy, undefined);
+  diagnosticsModule.observeClose(ws.proxy, 1000, Buffer.from('bye'), 'local', true);
+  diagnosticsModule.observeError(ws.proxy, error);
+  diagnosticsModule.observeTransportError(ws.proxy, error);
+  for (const kind of ['ping', 'pong']) {
+    if (diagnosticsModule.controlFramesObserved(kind)) diagnosticsModule.publishControlFrame(ws.proxy, kind, Buffer.alloc(0));
+  }
+  handshakeOutcome.noteRefusal(hub.proxy, null, 400, 'no');
+  handshakeOutcome.noteAccepted(hub.proxy, null, ws.proxy);
+  pubsubStats.notePubSubGap(hub.proxy, gap.proxy);
+  pubsubStats.notePubSubState(hub.proxy, 'ready');
+  return { ws: ws.reads, hub: hub.reads, gap: gap.reads };
+}
+
+test('nothing is built without subscribers: no publisher reads a field of the socket, the gap or the server', T, async (t) => {
+  const wss = await startServer(t);
+  const names = Object.values(diagnosticsModule.CHANNEL_NAMES);
+  for (const name of names) assert.equal(diagnostics.channel(name).hasSubscribers, false, name);
+  // Unobserved: the hub is read only for its counters (counting never depends on subscribers), nothing else at all.
+  assert.deepEqual(publishEverything(wss), { ws: [], hub: ['counters', 'counters', 'counters'], gap: [] });
+  // Observed: the same calls read the fields the payloads carry, and publish on every channel.
+  const published = new Map(names.map((name) => [name, 0]));
+  for (const name of names) {
+    const listener = () => published.set(name, published.get(name) + 1);
+    diagnostics.subscribe(name, listener);
+    t.after(() => diagnostics.unsubscribe(name, listener));
+  }
+  const reads = publishEverything(wss);
+  assert.ok(reads.ws.includes('protocol') && reads.ws.includes('_isServer'), `socket reads: ${reads.ws.join(',')}`);
+  assert.ok(reads.hub.includes('server'), `hub reads: ${reads.hub.join(',')}`);
+  assert.deepEqual(reads.gap, ['topic', 'origin', 'expected', 'received']);
+  const expected = { 'sockwire:server:upgrade': 2, 'undici:websocket:ping': 1, 'undici:websocket:pong': 1 };
+  for (const name of names) assert.equal(published.get(name), expected[name] ?? 1, name);
+});
+
+test('unsubscribing stops delivery', T, async (t) => {
   const channel = diagnostics.channel('sockwire:websocket:open');
   assert.equal(channel.hasSubscribers, false);
   const seen = [];

@@ -3,11 +3,12 @@
 // back-pressure drops, heartbeat timeouts, topics, and the pub/sub counters an adapter fills.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { buildFrame } from '../helpers/frame-bytes.mjs';
 import { upgradeRequest } from '../helpers/server-helpers.mjs';
-import { startServer, openClient, rawUpgrade, readToClose, onceEvent, nextEvent, maskedFrame, withTimeout } from './helpers.mjs';
+import { WebSocketServer, startServer, openClient, rawUpgrade, readToClose, onceEvent, nextEvent, maskedFrame, withTimeout } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const pubsubStats = require('../../dist/cjs/features/pubsub-stats.js');
@@ -163,6 +164,53 @@ test('refused handshakes by status: 400 path, 400 bad request, 401 verifyClient,
   const { handshakes, connections } = wss.stats();
   assert.deepEqual(handshakes, { pending: 0, refused: { 400: 2, 401: 1, 403: 1, 429: 1, 503: 1 }, aborted: 0 });
   assert.deepEqual(connections, { open: 1, accepted: 1 });
+});
+
+/** Heads that port mode's own parser refuses before any request exists (Node's parser refuses only some of them). */
+const UPGRADE_FIELDS = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+const BAD_HEADS = {
+  twoHosts: `GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n${UPGRADE_FIELDS}\r\n`,
+  extraSpace: `GET  / HTTP/1.1\r\nHost: a\r\n${UPGRADE_FIELDS}\r\n`,
+  http12: `GET / HTTP/1.2\r\nHost: a\r\n${UPGRADE_FIELDS}\r\n`,
+  tooLarge: `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(65536)}\r\n${UPGRADE_FIELDS}\r\n`,
+  endedMidHead: 'GET / HTTP/1.1\r\nHost: a\r\n',
+};
+
+/** Send `head` on a raw connection (ending it for the mid-head case); resolves with the response's status line. */
+async function statusLine(t, port, name) {
+  const socket = net.connect(port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  socket.on('error', () => {});
+  await onceEvent(socket, 'connect');
+  socket.write(BAD_HEADS[name]);
+  if (name === 'endedMidHead') socket.end();
+  return (await readToClose(socket)).toString().split('\r\n')[0];
+}
+
+test('port mode: heads its parser refuses (two Host fields, extra space, HTTP/1.2, too large, ended) are counted', T, async (t) => {
+  const wss = await startServer(t);
+  const port = wss.address().port;
+  assert.equal(await statusLine(t, port, 'twoHosts'), 'HTTP/1.1 400 Bad Request');
+  assert.deepEqual(wss.stats().handshakes, { pending: 0, refused: { 400: 1 }, aborted: 0 });
+  assert.equal(await statusLine(t, port, 'extraSpace'), 'HTTP/1.1 400 Bad Request');
+  assert.equal(await statusLine(t, port, 'http12'), 'HTTP/1.1 400 Bad Request');
+  assert.equal(await statusLine(t, port, 'tooLarge'), 'HTTP/1.1 431 Request Header Fields Too Large');
+  assert.equal(await statusLine(t, port, 'endedMidHead'), 'HTTP/1.1 400 Bad Request');
+  assert.deepEqual(wss.stats().handshakes, { pending: 0, refused: { 400: 4, 431: 1 }, aborted: 0 });
+  assert.deepEqual(wss.stats().connections, { open: 0, accepted: 0 });
+});
+
+test('server mode: what Node\'s parser answers itself (HTTP/1.2, too large, ended) never reaches sockwire, uncounted', T, async (t) => {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  t.after(() => new Promise((resolve) => wss.close(() => server.close(() => resolve()))));
+  server.listen(0, '127.0.0.1');
+  await onceEvent(server, 'listening');
+  const port = server.address().port;
+  assert.equal(await statusLine(t, port, 'http12'), 'HTTP/1.1 400 Bad Request');
+  assert.equal(await statusLine(t, port, 'tooLarge'), 'HTTP/1.1 431 Request Header Fields Too Large');
+  assert.equal(await statusLine(t, port, 'endedMidHead'), 'HTTP/1.1 400 Bad Request');
+  assert.deepEqual(wss.stats().handshakes, { pending: 0, refused: {}, aborted: 0 });
 });
 
 test('handshakes: pending while authenticate runs, aborted when the client leaves first', T, async (t) => {

@@ -36,3 +36,28 @@ export function refusedUpgrade(port) {
     socket.on('error', reject);
   });
 }
+
+/**
+ * Upgrade a raw connection, then send an unmasked text frame 'no mask' (a client must mask: RFC 6455 §5.1); resolves
+ * with the bytes the server sent after its 101 head, up to the close of the connection.
+ */
+export function unmaskedFrame(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    let received = Buffer.alloc(0);
+    let upgraded = false;
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (upgraded || end === -1) return;
+      upgraded = true;
+      if (!received.subarray(0, end).toString().startsWith('HTTP/1.1 101 ')) reject(new Error(`not upgraded: ${received}`));
+      received = received.subarray(end + 4);
+      socket.write(Buffer.concat([Buffer.from([0x81, 7]), Buffer.from('no mask')]));
+    });
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
