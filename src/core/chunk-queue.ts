@@ -2,7 +2,7 @@
  * The reader's input: socket chunks kept as they arrived (views, no copies), consumed from the front. Reads return
  * views when the bytes lie in one chunk and copy only when a field or payload spans chunks.
  */
-import { unmask } from './mask';
+import { unmask, xorInto } from './mask';
 
 /** Holds the current key while unmasking (synchronous, so one per process is enough). */
 const MASK_SCRATCH = Buffer.alloc(4);
@@ -71,30 +71,38 @@ export class ChunkQueue {
 
   /**
    * `count` bytes: a view when they lie in one chunk, else copied together. A non-zero `maskWord` unmasks them
-   * (RFC 6455 §5.3); a payload spanning chunks is unmasked piece by piece in place, while each piece is still in
-   * cache, then copied: one pass less over a large payload than copy-then-unmask.
+   * (RFC 6455 §5.3). A payload spanning chunks is unmasked while it is copied, one pass from each chunk into the
+   * target. `exact` asks for a Buffer that starts its own ArrayBuffer (so an 'arraybuffer' message needs no copy);
+   * without it a large masked target starts at the first piece's address mod 8, so the word loop can read the
+   * chunks and write the target aligned on both sides in that one pass.
    */
-  read(count: number, maskWord = 0): Buffer {
+  read(count: number, maskWord = 0, exact = true): Buffer {
     const first = this.chunks[0];
     if (count <= first.length - this.offset) {
       const view = first.subarray(this.offset, this.offset + count);
       this.advance(count);
-      if (maskWord !== 0) unmaskPiece(view, maskWord, 0);
+      if (maskWord !== 0) unmaskPiece(view, maskWord);
       return view;
     }
-    const target = Buffer.allocUnsafe(count);
+    const target = maskWord === 0 || exact ? Buffer.allocUnsafe(count) : alignedTarget(count, first.byteOffset + this.offset);
     let filled = 0;
     while (filled < count) {
       const chunk = this.chunks[0];
       const take = Math.min(chunk.length - this.offset, count - filled);
-      const piece = chunk.subarray(this.offset, this.offset + take);
-      if (maskWord !== 0) unmaskPiece(piece, maskWord, filled);
-      piece.copy(target, filled);
+      if (maskWord === 0) chunk.copy(target, filled, this.offset, this.offset + take);
+      else xorInto(chunk, this.offset, keyAt(maskWord, filled), target, filled, take);
       filled += take;
       this.advance(take);
     }
     return target;
   }
+}
+
+/** `count` bytes whose first byte has the address `address` has, mod 8 (the spare bytes are never exposed). */
+function alignedTarget(count: number, address: number): Buffer {
+  const spare = Buffer.allocUnsafe(count + 7);
+  const shift = (address - spare.byteOffset) & 7;
+  return spare.subarray(shift, shift + count);
 }
 
 /**
@@ -110,16 +118,14 @@ export function copyUnread(queue: ChunkQueue, skip: number, maskWord: number): B
     const readable = i === 0 ? chunk.length - queue.offset : chunk.length;
     const take = Math.min(readable, remaining);
     remaining -= take;
-    chunk.copy(target, remaining, chunk.length - take);
+    if (maskWord === 0) chunk.copy(target, remaining, chunk.length - take);
+    else xorInto(chunk, chunk.length - take, keyAt(maskWord, skip + remaining), target, remaining, take);
   }
-  if (maskWord !== 0) unmaskPiece(target, maskWord, skip);
   return target;
 }
 
-/** Unmask `piece` in place; it starts `done` bytes into the payload, so the key is rotated by that much. */
-function unmaskPiece(piece: Buffer, maskWord: number, done: number): void {
-  const shift = (done & 3) * 8;
-  const word = shift === 0 ? maskWord : ((maskWord << shift) | (maskWord >>> (32 - shift))) >>> 0;
+/** Unmask a whole payload in place. */
+function unmaskPiece(piece: Buffer, word: number): void {
   if (piece.length > SMALL_PAYLOAD) {
     MASK_SCRATCH.writeUInt32BE(word, 0);
     unmask(piece, MASK_SCRATCH);
@@ -142,4 +148,11 @@ function unmaskPiece(piece: Buffer, maskWord: number, done: number): void {
   if (i < length) piece[i] ^= m0;
   if (i + 1 < length) piece[i + 1] ^= m1;
   if (i + 2 < length) piece[i + 2] ^= m2;
+}
+
+/** The 4-byte key for bytes starting `done` bytes into the payload (rotated by `done` mod 4), in the scratch. */
+function keyAt(maskWord: number, done: number): Uint8Array {
+  const shift = (done & 3) * 8;
+  MASK_SCRATCH.writeUInt32BE(shift === 0 ? maskWord : ((maskWord << shift) | (maskWord >>> (32 - shift))) >>> 0, 0);
+  return MASK_SCRATCH;
 }

@@ -31,7 +31,12 @@ export function unmask(buffer: Buffer, maskKey: Uint8Array): void {
   xorInto(buffer, 0, maskKey, buffer, 0, buffer.length);
 }
 
-function xorInto(
+/**
+ * XOR `length` bytes of `source` from `sourceStart` with `maskKey` (byte i with key byte i mod 4) into `output` from
+ * `outputStart`, in one pass when both addresses share their alignment mod 8 (mod 4 for the 32-bit loop); otherwise
+ * copied first, then XORed in place. The two ranges must not overlap unless they are the same bytes.
+ */
+export function xorInto(
   source: Uint8Array,
   sourceStart: number,
   maskKey: Uint8Array,

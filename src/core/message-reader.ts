@@ -271,7 +271,9 @@ export class MessageReader {
   private readPayload(): void {
     let data = EMPTY_BUFFER;
     if (this.payloadLength > 0) {
-      data = this.input.read(this.payloadLength, this.masked ? this.maskWord : 0);
+      // An 'arraybuffer' message is delivered as the payload's own ArrayBuffer, which needs a target starting it.
+      const exact = this.binaryType === 'arraybuffer' && this.messageOpcode === OPCODE_BINARY;
+      data = this.input.read(this.payloadLength, this.masked ? this.maskWord : 0, exact);
     }
     this.state = State.Info;
     if (this.opcode >= OPCODE_CLOSE) {

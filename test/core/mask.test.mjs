@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { createRandom } from '../helpers/core-util.mjs';
 
 const require = createRequire(import.meta.url);
-const { mask, unmask } = require('../../dist/cjs/core/mask.js');
+const { mask, unmask, xorInto } = require('../../dist/cjs/core/mask.js');
 const { randomMask } = require('../../dist/cjs/core/mask-pool.js');
 
 const KEY = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
@@ -110,6 +110,28 @@ test('64-bit word path: lengths around 128 and 16-word blocks, every source and 
         for (let i = 0; i < outputShift; i++) assert.equal(output[i], 0xaa);
         for (let i = outputShift + length; i < output.length; i++) assert.equal(output[i], 0xaa);
         assert.deepEqual(view, source);
+      }
+    }
+  }
+});
+
+test('xorInto from a start inside the source: every source and output address mod 8, one pass or copy-then-XOR', () => {
+  const random = createRandom(0x5eed06);
+  for (const length of [1, 63, 64, 127, 128, 129, 263, 1031]) {
+    const key = random.bytes(4);
+    const source = random.bytes(length);
+    const expected = referenceMask(source, key, length);
+    for (let sourceStart = 0; sourceStart < 8; sourceStart++) {
+      // The source range begins `sourceStart` bytes into a view that itself starts at address 5 mod 8.
+      const { view: sourceView } = viewAt(5, sourceStart + length, Buffer.concat([Buffer.alloc(sourceStart, 0x77), source]));
+      for (let outputStart = 0; outputStart < 8; outputStart++) {
+        const output = Buffer.alloc(outputStart + length + 8, 0xaa);
+        xorInto(sourceView, sourceStart, key, output, outputStart, length);
+        const where = `len ${length} source start ${sourceStart} output start ${outputStart}`;
+        assert.deepEqual(output.subarray(outputStart, outputStart + length), expected, where);
+        for (let i = 0; i < outputStart; i++) assert.equal(output[i], 0xaa, where);
+        for (let i = outputStart + length; i < output.length; i++) assert.equal(output[i], 0xaa, where);
+        assert.deepEqual(sourceView.subarray(sourceStart), source, where);
       }
     }
   }

@@ -486,3 +486,52 @@ test('SPEC §10: fragmented text fails at the first fragment that breaks UTF-8, 
   const { events } = runReader([hex('01 01 f0 00 02 9f 92 00 00 80 01 a9')], CLIENT);
   assert.deepEqual(events, ['message:text:f09f92a9']);
 });
+
+test('a masked payload spanning socket reads: exact bytes for every binaryType and text; an arraybuffer message is not copied again', async () => {
+  const key = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
+  const payload = Buffer.alloc(200000);
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + (i >> 8)) & 0x7f; // ASCII, so valid text as well
+  const frame = (opcode) => {
+    const header = Buffer.from([0x80 | opcode, 0xff, 0, 0, 0, 0, 0, 0, 0, 0]);
+    header.writeUInt32BE(payload.length, 6);
+    const masked = Buffer.alloc(payload.length);
+    for (let i = 0; i < payload.length; i++) masked[i] = payload[i] ^ key[i & 3];
+    return Buffer.concat([header, key, masked]);
+  };
+  /** The frame as 64 KiB socket reads, each a fresh ArrayBuffer: the payload starts 14 bytes into the first. */
+  const deliver = (binaryType, opcode) => {
+    const sink = keepingSink();
+    const reader = new MessageReader(sink, { ...SERVER, binaryType });
+    const wire = frame(opcode);
+    const originalSlice = ArrayBuffer.prototype.slice;
+    let slices = 0;
+    ArrayBuffer.prototype.slice = function countedSlice(...args) {
+      slices++;
+      return originalSlice.apply(this, args);
+    };
+    try {
+      for (let at = 0; at < wire.length; at += 65536) reader.receive(Buffer.from(wire.subarray(at, at + 65536)));
+    } finally {
+      ArrayBuffer.prototype.slice = originalSlice;
+    }
+    assert.equal(sink.failures.length, 0);
+    assert.equal(sink.messages.length, 1);
+    return { message: sink.messages[0], slices };
+  };
+  const asBuffer = deliver('nodebuffer', 2).message.data;
+  assert.deepEqual(asBuffer, payload);
+  // Unmasked straight into a target aligned like the first piece (14 bytes in), so the word loop has no copy step.
+  assert.equal(asBuffer.byteOffset & 7, 14 & 7);
+  const asArrayBuffer = deliver('arraybuffer', 2);
+  assert.ok(asArrayBuffer.message.data instanceof ArrayBuffer);
+  assert.equal(asArrayBuffer.message.data.byteLength, payload.length);
+  assert.deepEqual(Buffer.from(asArrayBuffer.message.data), payload);
+  assert.equal(asArrayBuffer.slices, 0, 'the target is the message ArrayBuffer itself');
+  const asFragments = deliver('fragments', 2).message.data;
+  assert.deepEqual(Buffer.concat(asFragments), payload);
+  assert.deepEqual(Buffer.from(await deliver('blob', 2).message.data.arrayBuffer()), payload);
+  // Text is a Buffer whatever binaryType says, and is checked as it arrives.
+  const text = deliver('arraybuffer', 1).message;
+  assert.equal(text.isBinary, false);
+  assert.deepEqual(text.data, payload);
+});
