@@ -155,8 +155,15 @@ function onResponse(websocket: Http2ClientOwner, plan: Http2Plan, pending: Pendi
     protocols: plan.protocols,
     extensionsOffered: plan.deflate === undefined ? [] : [PerMessageDeflate.extensionName]
   });
+  const response = { statusCode: Number(headers[':status']), headers, httpVersion: '2.0', stream };
+  if (!verdict.ok && 'status' in verdict) {
+    // As on HTTP/1.1 for a non-101: an 'unexpected-response' listener takes the answer over (and ends the
+    // handshake with close() or terminate()); without one the handshake fails.
+    if (!websocket.emit('unexpected-response', pending, response)) fail(websocket, pending, new Error(verdict.message));
+    return;
+  }
   if (verdict.ok) {
-    websocket.emit('upgrade', { statusCode: Number(headers[':status']), headers, httpVersion: '2.0' });
+    websocket.emit('upgrade', response);
     // An 'upgrade' listener may have closed or terminated the socket.
     if (websocket.readyState !== 0) return;
   }

@@ -193,11 +193,15 @@ test('the sockwire server answers :status 200 with only the negotiated headers',
   answer.stream.close(http2.constants.NGHTTP2_CANCEL);
 });
 
-test('the client fails on a non-2xx status and on a subprotocol it did not offer', async () => {
+test('the client fails on any status but 200 (RFC 8441 §5), 2xx included, and on a subprotocol it did not offer', async () => {
   const server = http2.createServer({ settings: { enableConnectProtocol: true } });
   server.on('stream', (stream, headers) => {
-    if (headers[':path'] === '/missing') stream.respond({ ':status': 404 }, { endStream: true });
-    else stream.respond({ ':status': 200, 'sec-websocket-protocol': 'unasked' });
+    const status = { '/missing': 404, '/no-content': 204, '/created': 201 }[headers[':path']];
+    if (status === 204) stream.respond({ ':status': 204 }, { endStream: true });
+    else if (status !== undefined) {
+      stream.respond({ ':status': status });
+      stream.end(`status ${status}`);
+    } else stream.respond({ ':status': 200, 'sec-websocket-protocol': 'unasked' });
   });
   const port = await listen(server);
   const failure = async (path) => {
@@ -210,7 +214,36 @@ test('the client fails on a non-2xx status and on a subprotocol it did not offer
     return events;
   };
   assert.deepEqual(await failure('/missing'), ['error Unexpected server response: 404', 'close 1006']);
+  assert.deepEqual(await failure('/no-content'), ['error Unexpected server response: 204', 'close 1006']);
+  assert.deepEqual(await failure('/created'), ['error Unexpected server response: 201', 'close 1006']);
   assert.deepEqual(await failure('/proto'), ['error Server sent a subprotocol but none was requested', 'close 1006']);
+});
+
+test("a status other than 200 goes to an 'unexpected-response' listener, as a non-101 does on HTTP/1.1", async () => {
+  const server = http2.createServer({ settings: { enableConnectProtocol: true } });
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 201, 'x-why': 'made' });
+    stream.end('a body');
+  });
+  const port = await listen(server);
+  const ws = new sockwire.WebSocket(`ws://127.0.0.1:${port}/`, clientOptions(false));
+  const events = [];
+  ws.on('open', () => events.push('open'));
+  ws.on('error', (error) => events.push(`error ${error.message}`));
+  const [req, res] = await once(ws, 'unexpected-response');
+  assert.equal(req, ws._req);
+  assert.equal(res.statusCode, 201);
+  assert.equal(res.httpVersion, '2.0');
+  assert.equal(res.headers['x-why'], 'made');
+  let body = '';
+  for await (const chunk of res.stream) body += chunk;
+  assert.equal(body, 'a body');
+  // The listener owns the outcome: the socket is still connecting until the app ends it.
+  assert.equal(ws.readyState, sockwire.WebSocket.CONNECTING);
+  const closing = closed(ws);
+  ws.terminate();
+  assert.deepEqual(await closing, [1006, '']);
+  assert.deepEqual(events, ['error WebSocket was closed before the connection was established']);
 });
 
 test('handshakeTimeout bounds a server that never sends SETTINGS', async () => {
