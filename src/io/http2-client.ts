@@ -5,6 +5,7 @@
  * the WebSocket, or asks for the HTTP/1.1 path when the server cannot take WebSockets over HTTP/2.
  */
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import { EMPTY_BUFFER, NOOP } from '../core/constants';
 import { checkExtendedConnectResponse, formatExtendedConnectRequest } from '../core/http2-handshake';
 import { PerMessageDeflate } from '../extensions/permessage-deflate';
@@ -48,8 +49,11 @@ export interface Http2Plan {
   protocols: string[];
   deflate: PerMessageDeflate | undefined;
   options: Record<string, unknown> & { handshakeTimeout?: number; generateMask?: (mask: Buffer) => void; http2Windows?: Http2Windows | false };
-  /** Start over on HTTP/1.1 (RFC 8441 §3: the server does not speak WebSockets over HTTP/2). */
-  fallback: () => void;
+  /**
+   * Start over on HTTP/1.1 (RFC 8441 §3: the server does not speak WebSockets over HTTP/2), on `socket` when given
+   * (the TLS connection whose ALPN picked `http/1.1`), else on a new connection.
+   */
+  fallback: (socket?: TLSSocket) => void;
 }
 
 /**
@@ -104,7 +108,7 @@ function onSession(websocket: Http2ClientOwner, plan: Http2Plan, pending: Pendin
   if (outcome.kind === 'fallback') {
     clearTimeout(pending.timer);
     websocket._req = null;
-    plan.fallback();
+    plan.fallback(outcome.socket);
     return;
   }
   if (outcome.kind === 'error') {

@@ -1,7 +1,8 @@
 // Wire checks of the sockwire client and server against raw node:http2 peers (RFC 8441): the client sends no
 // extended CONNECT before the server's SETTINGS, falls back to HTTP/1.1 on a new connection when the setting is
-// absent or ALPN picks http/1.1, sends no Sec-WebSocket-Key/Upgrade/Connection, masks its frames; the server answers
-// with :status 200 and no HTTP/1.1 handshake headers; the client treats other statuses as failures.
+// absent and on the same TLS connection when ALPN picks http/1.1, sends no Sec-WebSocket-Key/Upgrade/Connection,
+// masks its frames; the server answers with :status 200 and no HTTP/1.1 handshake headers; the client treats any
+// other status as a failure.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -102,15 +103,34 @@ test('falls back to HTTP/1.1 on a new connection when SETTINGS_ENABLE_CONNECT_PR
   ws.terminate();
 });
 
-test('falls back when ALPN picks http/1.1, and with h2c prior knowledge when the h2 server lacks the setting', async () => {
+test('when ALPN picks http/1.1 the upgrade goes over that same TLS connection; other waiters connect anew', async () => {
+  const wss = new sockwire.WebSocketServer({ noServer: true });
+  const h1 = https.createServer({ key, cert, ALPNProtocols: ['http/1.1'] });
+  let tlsConnections = 0;
+  const negotiated = [];
+  h1.on('secureConnection', (socket) => {
+    tlsConnections++;
+    negotiated.push(socket.alpnProtocol);
+  });
+  h1.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.send(`hello ${req.httpVersion}`)));
+  const port = await listen(h1);
+  const one = new sockwire.WebSocket(`wss://127.0.0.1:${port}/`, clientOptions(true));
+  assert.equal((await nextMessage(one))[0].toString(), 'hello 1.1');
+  assert.equal(one.httpVersion, '1.1');
+  assert.equal(tlsConnections, 1);
+  assert.deepEqual(negotiated, ['http/1.1']);
+  one.terminate();
+  // Three sockets waiting for one connection: the first takes it, the two others open their own.
+  const three = [1, 2, 3].map(() => new sockwire.WebSocket(`wss://127.0.0.1:${port}/`, clientOptions(true)));
+  const greetings = await Promise.all(three.map((ws) => nextMessage(ws)));
+  assert.deepEqual(greetings.map(([data]) => data.toString()), ['hello 1.1', 'hello 1.1', 'hello 1.1']);
+  assert.equal(tlsConnections, 4);
+  for (const ws of three) ws.terminate();
+});
+
+test('falls back with h2c prior knowledge when the h2 server lacks the setting', async () => {
   const wss = new sockwire.WebSocketServer({ noServer: true });
   const greet = (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.send(`hello ${req.httpVersion}`));
-  const h1 = https.createServer({ key, cert });
-  h1.on('upgrade', greet);
-  const h1Port = await listen(h1);
-  const viaAlpn = new sockwire.WebSocket(`wss://127.0.0.1:${h1Port}/`, clientOptions(true));
-  assert.equal((await nextMessage(viaAlpn))[0].toString(), 'hello 1.1');
-  viaAlpn.terminate();
 
   // One cleartext port: HTTP/2 prior knowledge goes to an h2 server without the setting, the rest to HTTP/1.1.
   const h2c = http2.createServer();
