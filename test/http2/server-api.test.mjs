@@ -213,16 +213,24 @@ describe('one port, both protocols; port mode', () => {
 });
 
 describe('noServer', () => {
-  test("handleUpgrade takes the stream of an extended CONNECT from the server's 'connect' event", async () => {
+  test("handleUpgrade takes the stream of an extended CONNECT from the server's 'connect' event; host from :authority", async () => {
     const server = http2.createServer({ settings: { enableConnectProtocol: true } }, (req, res) => res.end('page'));
-    const wss = new sockwire.WebSocketServer({ noServer: true });
-    server.on('connect', (req) => wss.handleUpgrade(req, req.stream, Buffer.alloc(0), (ws) => ws.send(`hi ${req.url}`)));
+    const hosts = [];
+    const wss = new sockwire.WebSocketServer({ noServer: true, verifyClient: ({ req }) => hosts.push(req.headers.host) > 0 });
+    server.on('connect', (req) => {
+      // Node's own Http2ServerRequest: its headers carry :authority only.
+      assert.ok(req instanceof http2.Http2ServerRequest);
+      assert.equal(req.headers.host, undefined);
+      wss.handleUpgrade(req, req.stream, Buffer.alloc(0), (ws, request) => ws.send(`hi ${req.url} ${request.headers.host}`));
+    });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     cleanups.push(() => new Promise((resolve) => server.close(resolve)));
     const ws = new sockwire.WebSocket(`ws://127.0.0.1:${server.address().port}/no-server`, clientOptions(false));
     const [message] = await nextMessage(ws);
-    assert.equal(message.toString(), 'hi /no-server');
+    const authority = `127.0.0.1:${server.address().port}`;
+    assert.equal(message.toString(), `hi /no-server ${authority}`);
+    assert.deepEqual(hosts, [authority]);
     assert.equal(ws.httpVersion, '2.0');
     const closing = closed(ws);
     ws.close(1000);
