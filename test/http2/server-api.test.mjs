@@ -83,7 +83,7 @@ describe('admission over HTTP/2', () => {
     await closed(ws);
   });
 
-  test('path: another path is 400; shouldHandle can route; bad requests get their status', async () => {
+  test('path: another path is 400; bad requests get their status', async () => {
     const h2 = await start({ secure: false, wss: { path: '/ws' } });
     const { session } = await raw(h2.origin);
     assert.equal((await rawRequest(session, connectHeaders('/other'))).status, 400);
@@ -94,6 +94,36 @@ describe('admission over HTTP/2', () => {
     const ok = await rawRequest(session, connectHeaders('/ws?x=1'));
     assert.equal(ok.status, 200);
     ok.stream.close(http2.constants.NGHTTP2_CANCEL);
+  });
+
+  test('an overridden shouldHandle routes HTTP/2 CONNECTs: a path it refuses is 400 and reaches no other hook', async () => {
+    const routed = [];
+    const verified = [];
+    class Routed extends sockwire.WebSocketServer {
+      shouldHandle(req) {
+        routed.push(`${req.httpVersion} ${req.url}`);
+        return req.url.startsWith('/rooms/');
+      }
+    }
+    const server = http2.createServer();
+    const wss = new Routed({ server, verifyClient: ({ req }) => verified.push(req.url) > 0 });
+    const accepted = [];
+    wss.on('connection', (ws, req) => accepted.push(req.url));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    cleanups.push(() => wss.close());
+    const { session } = await raw(`http://127.0.0.1:${server.address().port}`);
+    const refused = await rawRequest(session, connectHeaders('/lobby'));
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body, 'Bad Request');
+    const ok = await rawRequest(session, connectHeaders('/rooms/7'));
+    assert.equal(ok.status, 200);
+    assert.deepEqual(routed, ['2.0 /lobby', '2.0 /rooms/7']);
+    assert.deepEqual(verified, ['/rooms/7']);
+    assert.deepEqual(accepted, ['/rooms/7']);
+    ok.stream.close(http2.constants.NGHTTP2_CANCEL);
+    session.destroy();
   });
 });
 
@@ -177,8 +207,20 @@ describe('one port, both protocols; port mode', () => {
       assert.equal(plain, 426);
       ws.close();
       await closed(ws);
-      // close() ends the sessions with GOAWAY, so the server's close does not hang on the idle client session.
-      session.destroy();
+      // The raw session stays open and idle: close() must end it with GOAWAY instead of waiting for it.
+      const goaway = once(session, 'goaway');
+      const sessionClosed = once(session, 'close');
+      await new Promise((resolve, reject) => {
+        const guard = setTimeout(() => reject(new Error('wss.close() hung on an idle session')), 30000);
+        wss.close((error) => {
+          clearTimeout(guard);
+          if (error) reject(error);
+          else resolve();
+        });
+      });
+      const [code] = await goaway;
+      assert.equal(code, http2.constants.NGHTTP2_NO_ERROR);
+      await sessionClosed;
     });
   }
 
@@ -273,14 +315,23 @@ describe('features per stream', () => {
     for (const ws of clients) ws.terminate();
   });
 
-  test('maxBackpressure drops sends to a stream whose reader stopped, and only to it', async () => {
+  test('maxBackpressure drops sends to a stream whose reader stopped, and only to it: its session neighbour flows', async () => {
     const limit = 64 * 1024;
     const h2 = await start({ secure: false, wss: { maxBackpressure: limit } });
     const { session } = await raw(h2.origin);
+    // RFC 9113 §6.9: a connection window above the stream window (Node's 64 KiB), so that one stalled stream cannot
+    // hold the whole connection; what is tested is sockwire's accounting, per stream.
+    session.setLocalWindowSize(4 * 1024 * 1024);
     const accepted = nextConnection(h2.wss);
     const stalled = await rawRequest(session, connectHeaders('/'));
     stalled.stream.pause();
     const [slow] = await accepted;
+    const acceptedNeighbour = nextConnection(h2.wss);
+    const flowing = await rawRequest(session, connectHeaders('/'));
+    const [neighbour] = await acceptedNeighbour;
+    assert.equal(neighbour._socket.session, slow._socket.session);
+    const received = [];
+    flowing.stream.on('data', (chunk) => received.push(chunk));
     const chunk = Buffer.alloc(128 * 1024);
     const statuses = [];
     for (let i = 0; i < 64 && !statuses.includes('dropped'); i++) {
@@ -289,12 +340,19 @@ describe('features per stream', () => {
     }
     assert.ok(statuses.includes('dropped'), statuses.join());
     assert.ok(slow.bufferedAmount < limit + 2 * chunk.length, `bufferedAmount ${slow.bufferedAmount}`);
-    // Another WebSocket on another session of the same server is not held back.
+    // The other WebSocket on the same HTTP/2 session is not held back: its send goes out and arrives.
+    assert.equal(neighbour.bufferedAmount, 0);
+    assert.notEqual(neighbour.send('fine'), 'dropped');
+    const expected = Buffer.from([0x81, 4, ...Buffer.from('fine')]);
+    while (Buffer.concat(received).length < expected.length) await once(flowing.stream, 'data', { signal: AbortSignal.timeout(30000) });
+    assert.deepEqual(Buffer.concat(received), expected);
+    // Another WebSocket on another session of the same server is not held back either.
     const other = await openClient(h2.url('/'), clientOptions(false));
-    const [serverOther] = [...h2.wss.clients].filter((ws) => ws !== slow);
+    const serverOther = [...h2.wss.clients].find((ws) => ws !== slow && ws !== neighbour);
     assert.notEqual(serverOther.send('fine'), 'dropped');
     assert.equal((await nextMessage(other))[0].toString(), 'fine');
     other.terminate();
+    neighbour.terminate();
     slow.terminate();
   });
 
