@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import http2 from 'node:http2';
 import net from 'node:net';
+import tls from 'node:tls';
 import { ca, cert, clientOptions, closed, key, nextMessage, openClient, sockwire, startH2 } from '../helpers/h2-fixture.mjs';
 import { connectHeaders, rawRequest, rawSession } from '../helpers/h2-raw-client.mjs';
 
@@ -289,4 +290,30 @@ test('TLS options are honoured: without the test CA the certificate is refused',
   const trusted = await openClient(h2.url('/'), { http2: true, ca });
   assert.equal(trusted.httpVersion, '2.0');
   trusted.terminate();
+});
+
+test("the client's HTTP/1.1 opt-outs: ws: with http2: true, agent, createConnection, protocolVersion 8", async () => {
+  // One TLS port serving both protocols; a cleartext HTTP/1.1-only port for ws:.
+  const h2 = await startH2({ secure: true });
+  cleanups.push(() => h2.close());
+  const plain = new sockwire.WebSocketServer({ port: 0, host: '127.0.0.1' });
+  cleanups.push(() => new Promise((resolve) => plain.close(resolve)));
+  await once(plain, 'listening');
+  const seen = [];
+  for (const wss of [h2.wss, plain]) wss.on('connection', (ws, req) => seen.push(`${req.url} ${req.httpVersion}`));
+  const agent = new https.Agent({ ca });
+  cleanups.push(() => agent.destroy());
+  const cases = [
+    ['/ws-scheme', `ws://127.0.0.1:${plain.address().port}/ws-scheme`, { http2: true }],
+    ['/agent', h2.url('/agent'), { http2: true, agent }],
+    // The app's own TLS connection (no ALPN): the allowHTTP1 server takes it as HTTP/1.1.
+    ['/create-connection', h2.url('/create-connection'), { http2: true, createConnection: (options) => tls.connect({ ...options, ca, servername: '' }) }],
+    ['/version-8', h2.url('/version-8'), { http2: true, ca, protocolVersion: 8 }]
+  ];
+  for (const [path, url, options] of cases) {
+    const ws = await openClient(url, options);
+    assert.equal(ws.httpVersion, '1.1', path);
+    ws.terminate();
+  }
+  assert.deepEqual(seen, cases.map(([path]) => `${path} 1.1`));
 });
