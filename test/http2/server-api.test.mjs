@@ -241,6 +241,21 @@ describe('one port, both protocols; port mode', () => {
     for (const { session } of [before, during, after]) session.destroy();
   });
 
+  test('an app that advertised the setting itself keeps it after the WebSocketServer leaves', async () => {
+    const server = http2.createServer({ settings: { enableConnectProtocol: true } });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const origin = `http://127.0.0.1:${server.address().port}`;
+    const wss = new sockwire.WebSocketServer({ server });
+    wss.close();
+    const after = await raw(origin);
+    // sockwire learns the app's own settings from a Node-internal symbol (ownSettings in src/io/http2-server.ts):
+    // if this fails, that Node internal changed and the lookup needs a new way.
+    assert.equal(after.settings.enableConnectProtocol, true, "the app's enableConnectProtocol was withdrawn: Node's internal options symbol changed");
+    after.session.destroy();
+  });
+
   test("an app 'request' listener does not make Node answer the WebSocket CONNECT with 405 (nodejs/node#36977)", async () => {
     const h2 = await start({ secure: false, onRequest: (req, res) => res.end('page') });
     h2.wss.on('connection', (ws) => ws.send('hi'));
