@@ -26,7 +26,7 @@ import {
   type AnyHttp2Server,
   type Http2Windows
 } from '../io/http2-server';
-import type { Http2UpgradeRequest } from '../io/http2-request';
+import { fillHostHeader, type Http2UpgradeRequest } from '../io/http2-request';
 import { LIMIT_DEFAULTS, type ConnectionLimits, type PerMessageDeflateOptions, type VerifyClientInfo } from './options';
 import { WebSocket } from './websocket';
 import type { SocketFeatureOptions, ServerFeatureOptions } from './options';
@@ -257,8 +257,11 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, callback: UpgradeCallback<InstanceType<WS>>): void {
     socket.on('error', socketOnError);
     markUpgradeStart(req);
-    // RFC 8441 §5 on an HTTP/2 stream (noServer users pass the stream of an extended CONNECT), else RFC 6455 §4.2.1.
-    const rejection = isHttp2Stream(socket) ? checkExtendedConnect(req.headers) : checkUpgradeRequest(req);
+    // RFC 8441 §5 on an HTTP/2 stream (noServer users pass the stream of an extended CONNECT, and Node's own
+    // Http2ServerRequest, whose headers lack `host`), else RFC 6455 §4.2.1.
+    const http2 = isHttp2Stream(socket);
+    if (http2) fillHostHeader(req.headers);
+    const rejection = http2 ? checkExtendedConnect(req.headers) : checkUpgradeRequest(req);
     if (rejection !== null) {
       this.refuse(req, socket, rejection.status, rejection.message, rejection.headers, rejection.clientError);
       return;

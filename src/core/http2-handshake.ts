@@ -138,15 +138,22 @@ export function formatExtendedConnectRequest(request: ExtendedConnectRequest): R
   return out;
 }
 
+/** The client's verdict on a status other than 200: the handshake failed before any negotiation was checked. */
+export interface UnexpectedStatus extends ServerResponseRejected {
+  /** The `:status` the server sent (`NaN` when it is not a number). */
+  status: number;
+}
+
 /**
- * The client's check of the server's answer to its extended CONNECT (RFC 8441 §5): any 2xx status is success
- * (RFC 9110 §9.3.6), then the subprotocol and extension checks of RFC 6455 §4.1, with ws's messages.
+ * The client's check of the server's answer to its extended CONNECT (RFC 8441 §5): `:status` 200 is the only
+ * success (RFC 8441 §5 "a 200 response", not any 2xx), any other status fails with ws's message for a non-101
+ * answer; then the subprotocol and extension checks of RFC 6455 §4.1, with ws's messages.
  */
 export function checkExtendedConnectResponse(
   headers: HeaderValues & { ':status'?: unknown },
   expected: { protocols: string[]; extensionsOffered: string[] }
-): ServerResponseAccepted | ServerResponseRejected {
+): ServerResponseAccepted | ServerResponseRejected | UnexpectedStatus {
   const status = Number(headers[':status']);
-  if (!(status >= 200 && status < 300)) return { ok: false, message: `Unexpected server response: ${String(headers[':status'])}` };
+  if (status !== 200) return { ok: false, status, message: `Unexpected server response: ${String(headers[':status'])}` };
   return checkNegotiatedHeaders(headers, expected);
 }

@@ -60,8 +60,17 @@ interface RedirectOrigin {
 }
 const redirectOrigins = new WeakMap<ClientOwner, RedirectOrigin>();
 
-/** Validate the URL and options, then send the upgrade request. Throws for bad arguments on the first attempt. */
-export function connectClient(websocket: ClientOwner, address: string | URL, protocols: string[], options: HandshakeOptions): void {
+/**
+ * Validate the URL and options, then send the upgrade request. Throws for bad arguments on the first attempt.
+ * `connection`, from an HTTP/2 attempt whose TLS ALPN picked `http/1.1`, is the connected socket to send it on.
+ */
+export function connectClient(
+  websocket: ClientOwner,
+  address: string | URL,
+  protocols: string[],
+  options: HandshakeOptions,
+  connection?: Duplex
+): void {
   const opts: Record<string, unknown> & HandshakeOptions = {
     protocolVersion: 13,
     perMessageDeflate: true,
@@ -132,7 +141,8 @@ export function connectClient(websocket: ClientOwner, address: string | URL, pro
   if (proxy !== null) {
     const tunnel = new ProxyTunnel(proxy, proxyTarget(opts, secure), (response) => websocket.emit('unexpected-response', websocket._req, response));
     request = tunnelledRequest(tunnel, secure);
-  } else opts.createConnection = opts.createConnection ?? (secure ? tlsConnect : netConnect);
+  } else if (connection !== undefined) opts.createConnection = () => connection;
+  else opts.createConnection = opts.createConnection ?? (secure ? tlsConnect : netConnect);
   const headers: Record<string, unknown> = {
     ...opts.headers,
     'Sec-WebSocket-Version': opts.protocolVersion,
@@ -177,7 +187,7 @@ export function connectClient(websocket: ClientOwner, address: string | URL, pro
   // RFC 8441: over a pooled HTTP/2 session when asked for and possible (not through a proxy: HTTP/1.1 tunnels only);
   // it falls back here on HTTP/1.1.
   if (proxy === null && wantsHttp2(options, opts.protocolVersion, secure, ipc)) {
-    const fallback = (): void => connectClient(websocket, address, protocols, { ...options, http2: false });
+    const fallback = (socket?: Duplex): void => connectClient(websocket, address, protocols, { ...options, http2: false }, socket);
     const target = { url, secure, host: opts.host as string, port: Number(opts.port), auth: opts.auth as string | undefined };
     connectHttp2(websocket, { ...target, headers, protocols: [...protocolSet], deflate, options: opts, fallback });
     return;

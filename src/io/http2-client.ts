@@ -5,6 +5,7 @@
  * the WebSocket, or asks for the HTTP/1.1 path when the server cannot take WebSockets over HTTP/2.
  */
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import { EMPTY_BUFFER, NOOP } from '../core/constants';
 import { checkExtendedConnectResponse, formatExtendedConnectRequest } from '../core/http2-handshake';
 import { PerMessageDeflate } from '../extensions/permessage-deflate';
@@ -48,8 +49,11 @@ export interface Http2Plan {
   protocols: string[];
   deflate: PerMessageDeflate | undefined;
   options: Record<string, unknown> & { handshakeTimeout?: number; generateMask?: (mask: Buffer) => void; http2Windows?: Http2Windows | false };
-  /** Start over on HTTP/1.1 (RFC 8441 §3: the server does not speak WebSockets over HTTP/2). */
-  fallback: () => void;
+  /**
+   * Start over on HTTP/1.1 (RFC 8441 §3: the server does not speak WebSockets over HTTP/2), on `socket` when given
+   * (the TLS connection whose ALPN picked `http/1.1`), else on a new connection.
+   */
+  fallback: (socket?: TLSSocket) => void;
 }
 
 /**
@@ -104,7 +108,7 @@ function onSession(websocket: Http2ClientOwner, plan: Http2Plan, pending: Pendin
   if (outcome.kind === 'fallback') {
     clearTimeout(pending.timer);
     websocket._req = null;
-    plan.fallback();
+    plan.fallback(outcome.socket);
     return;
   }
   if (outcome.kind === 'error') {
@@ -155,8 +159,15 @@ function onResponse(websocket: Http2ClientOwner, plan: Http2Plan, pending: Pendi
     protocols: plan.protocols,
     extensionsOffered: plan.deflate === undefined ? [] : [PerMessageDeflate.extensionName]
   });
+  const response = { statusCode: Number(headers[':status']), headers, httpVersion: '2.0', stream };
+  if (!verdict.ok && 'status' in verdict) {
+    // As on HTTP/1.1 for a non-101: an 'unexpected-response' listener takes the answer over (and ends the
+    // handshake with close() or terminate()); without one the handshake fails.
+    if (!websocket.emit('unexpected-response', pending, response)) fail(websocket, pending, new Error(verdict.message));
+    return;
+  }
   if (verdict.ok) {
-    websocket.emit('upgrade', { statusCode: Number(headers[':status']), headers, httpVersion: '2.0' });
+    websocket.emit('upgrade', response);
     // An 'upgrade' listener may have closed or terminated the socket.
     if (websocket.readyState !== 0) return;
   }

@@ -6,6 +6,15 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 
+/**
+ * Code written for HTTP/1.1 reads `req.headers.host`; HTTP/2 carries it as `:authority` (RFC 9113 §8.3.1). Copy it
+ * into `host` when there is none (in place: also for Node's own `Http2ServerRequest` handed in by noServer apps).
+ */
+export function fillHostHeader(headers: IncomingHttpHeaders): void {
+  const authority = headers[':authority'];
+  if (headers.host === undefined && typeof authority === 'string') headers.host = authority;
+}
+
 /** An HTTP/2 WebSocket handshake request. */
 export class Http2UpgradeRequest {
   /** `'CONNECT'` (RFC 8441 §4). */
@@ -35,8 +44,8 @@ export class Http2UpgradeRequest {
     this.url = String(headers[':path'] ?? '');
     this.authority = String(headers[':authority'] ?? '');
     this.scheme = String(headers[':scheme'] ?? '');
-    // Code written for HTTP/1.1 reads `req.headers.host`; HTTP/2 carries it as :authority (RFC 9113 §8.3.1).
-    this.headers = headers.host === undefined && headers[':authority'] !== undefined ? { ...headers, host: this.authority } : headers;
+    this.headers = { ...headers };
+    fillHostHeader(this.headers);
     this.rawHeaders = rawHeaders ?? [];
     this.socket = stream.session?.socket as Socket;
   }

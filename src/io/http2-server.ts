@@ -87,7 +87,13 @@ export function createHttp2Server(
 /** How many WebSocketServers serve on each HTTP/2 server, and whether the app had advertised the setting itself. */
 const attached = new WeakMap<AnyHttp2Server, { count: number; appOwned: boolean }>();
 
-/** Node keeps a server's options under a symbol described "options"; read it only to learn the app's settings. */
+/**
+ * The settings the app created `server` with. Node 20 has no public way to read them (no getter beside
+ * `updateSettings()`, and the initial SETTINGS are only sent, never exposed), so this reads the options Node keeps
+ * under a symbol described "options" (lib/internal/http2/core.js), behind a feature check: if a Node release drops
+ * it, the answer is `undefined` and sockwire withdraws the setting on detach as if sockwire alone had set it.
+ * test/http2/server-api.test.mjs ("an app that advertised the setting itself keeps it") fails loudly then.
+ */
 function ownSettings(server: AnyHttp2Server): http2.Settings | undefined {
   const symbol = Object.getOwnPropertySymbols(server).find((s) => s.description === 'options');
   const options = symbol === undefined ? undefined : (server as unknown as Record<symbol, { settings?: http2.Settings }>)[symbol];

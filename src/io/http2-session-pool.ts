@@ -1,7 +1,8 @@
 /**
  * Client HTTP/2 sessions shared per origin (RFC 8441 §2: many WebSockets on one connection). A WebSocket asks for
  * a session; it gets one that has sent its SETTINGS with ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 §3: no extended
- * CONNECT before that), is told to fall back to HTTP/1.1 (ALPN picked `http/1.1`, or the setting is absent), or
+ * CONNECT before that), is told to fall back to HTTP/1.1 (ALPN picked `http/1.1`: the first request gets that TLS
+ * connection; or the setting is absent), or
  * gets the connection's error. Requests made while a session connects wait for it; a session at its peer's
  * SETTINGS_MAX_CONCURRENT_STREAMS sends newcomers to another; a session that received GOAWAY or died takes no
  * more; a session whose last WebSocket closed is closed. No WebSocket logic here.
@@ -30,7 +31,11 @@ export interface SessionTarget {
 /** What a request for a session ends in. */
 export type SessionOutcome =
   | { kind: 'session'; session: ClientHttp2Session; release: () => void }
-  | { kind: 'fallback' }
+  /**
+   * Use HTTP/1.1. `socket`, given to one request only, is the TLS connection on which ALPN picked `http/1.1`:
+   * that request speaks HTTP/1.1 on it instead of connecting again.
+   */
+  | { kind: 'fallback'; socket?: tls.TLSSocket }
   | { kind: 'error'; error: Error };
 
 /** One WebSocket's request for a session. */
@@ -204,6 +209,19 @@ function settleWaiting(entry: PooledSession, outcome: SessionOutcome): void {
   for (const request of entry.waiting.splice(0)) if (!request.cancelled) request.done(outcome);
 }
 
+/**
+ * RFC 7301: the server picked `http/1.1` (or no protocol) on our TLS connection. The first waiting request speaks
+ * HTTP/1.1 on that very connection (the client offered both protocols on one connection); the others fall back on
+ * connections of their own, as when nobody is waiting to take it (then it is closed).
+ */
+function fallBackOn(entry: PooledSession, socket: tls.TLSSocket): void {
+  retire(entry);
+  const first = entry.waiting.findIndex((request) => !request.cancelled);
+  if (first === -1) socket.destroy();
+  else entry.waiting.splice(first, 1)[0].done({ kind: 'fallback', socket });
+  settleWaiting(entry, { kind: 'fallback' });
+}
+
 function openSession(entry: PooledSession): void {
   const { secure, host, port, connectOptions } = entry.target;
   const onEarlyError = (error: Error): void => settleWaiting(entry, { kind: 'error', error });
@@ -216,11 +234,7 @@ function openSession(entry: PooledSession): void {
     socket.once('secureConnect', () => {
       socket.removeListener('error', onEarlyError);
       if (socket.alpnProtocol === 'h2') startSession(entry, socket);
-      else {
-        // RFC 7301: the server picked http/1.1 (or nothing): every request retries over HTTP/1.1 on its own connection.
-        socket.destroy();
-        settleWaiting(entry, { kind: 'fallback' });
-      }
+      else fallBackOn(entry, socket);
     });
   } else {
     const socket = net.connect({ ...connectOptions, host, port } as net.NetConnectOpts);

@@ -83,7 +83,7 @@ describe('admission over HTTP/2', () => {
     await closed(ws);
   });
 
-  test('path: another path is 400; shouldHandle can route; bad requests get their status', async () => {
+  test('path: another path is 400; bad requests get their status', async () => {
     const h2 = await start({ secure: false, wss: { path: '/ws' } });
     const { session } = await raw(h2.origin);
     assert.equal((await rawRequest(session, connectHeaders('/other'))).status, 400);
@@ -94,6 +94,36 @@ describe('admission over HTTP/2', () => {
     const ok = await rawRequest(session, connectHeaders('/ws?x=1'));
     assert.equal(ok.status, 200);
     ok.stream.close(http2.constants.NGHTTP2_CANCEL);
+  });
+
+  test('an overridden shouldHandle routes HTTP/2 CONNECTs: a path it refuses is 400 and reaches no other hook', async () => {
+    const routed = [];
+    const verified = [];
+    class Routed extends sockwire.WebSocketServer {
+      shouldHandle(req) {
+        routed.push(`${req.httpVersion} ${req.url}`);
+        return req.url.startsWith('/rooms/');
+      }
+    }
+    const server = http2.createServer();
+    const wss = new Routed({ server, verifyClient: ({ req }) => verified.push(req.url) > 0 });
+    const accepted = [];
+    wss.on('connection', (ws, req) => accepted.push(req.url));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    cleanups.push(() => wss.close());
+    const { session } = await raw(`http://127.0.0.1:${server.address().port}`);
+    const refused = await rawRequest(session, connectHeaders('/lobby'));
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body, 'Bad Request');
+    const ok = await rawRequest(session, connectHeaders('/rooms/7'));
+    assert.equal(ok.status, 200);
+    assert.deepEqual(routed, ['2.0 /lobby', '2.0 /rooms/7']);
+    assert.deepEqual(verified, ['/rooms/7']);
+    assert.deepEqual(accepted, ['/rooms/7']);
+    ok.stream.close(http2.constants.NGHTTP2_CANCEL);
+    session.destroy();
   });
 });
 
@@ -177,8 +207,20 @@ describe('one port, both protocols; port mode', () => {
       assert.equal(plain, 426);
       ws.close();
       await closed(ws);
-      // close() ends the sessions with GOAWAY, so the server's close does not hang on the idle client session.
-      session.destroy();
+      // The raw session stays open and idle: close() must end it with GOAWAY instead of waiting for it.
+      const goaway = once(session, 'goaway');
+      const sessionClosed = once(session, 'close');
+      await new Promise((resolve, reject) => {
+        const guard = setTimeout(() => reject(new Error('wss.close() hung on an idle session')), 30000);
+        wss.close((error) => {
+          clearTimeout(guard);
+          if (error) reject(error);
+          else resolve();
+        });
+      });
+      const [code] = await goaway;
+      assert.equal(code, http2.constants.NGHTTP2_NO_ERROR);
+      await sessionClosed;
     });
   }
 
@@ -199,6 +241,21 @@ describe('one port, both protocols; port mode', () => {
     for (const { session } of [before, during, after]) session.destroy();
   });
 
+  test('an app that advertised the setting itself keeps it after the WebSocketServer leaves', async () => {
+    const server = http2.createServer({ settings: { enableConnectProtocol: true } });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const origin = `http://127.0.0.1:${server.address().port}`;
+    const wss = new sockwire.WebSocketServer({ server });
+    wss.close();
+    const after = await raw(origin);
+    // sockwire learns the app's own settings from a Node-internal symbol (ownSettings in src/io/http2-server.ts):
+    // if this fails, that Node internal changed and the lookup needs a new way.
+    assert.equal(after.settings.enableConnectProtocol, true, "the app's enableConnectProtocol was withdrawn: Node's internal options symbol changed");
+    after.session.destroy();
+  });
+
   test("an app 'request' listener does not make Node answer the WebSocket CONNECT with 405 (nodejs/node#36977)", async () => {
     const h2 = await start({ secure: false, onRequest: (req, res) => res.end('page') });
     h2.wss.on('connection', (ws) => ws.send('hi'));
@@ -213,16 +270,24 @@ describe('one port, both protocols; port mode', () => {
 });
 
 describe('noServer', () => {
-  test("handleUpgrade takes the stream of an extended CONNECT from the server's 'connect' event", async () => {
+  test("handleUpgrade takes the stream of an extended CONNECT from the server's 'connect' event; host from :authority", async () => {
     const server = http2.createServer({ settings: { enableConnectProtocol: true } }, (req, res) => res.end('page'));
-    const wss = new sockwire.WebSocketServer({ noServer: true });
-    server.on('connect', (req) => wss.handleUpgrade(req, req.stream, Buffer.alloc(0), (ws) => ws.send(`hi ${req.url}`)));
+    const hosts = [];
+    const wss = new sockwire.WebSocketServer({ noServer: true, verifyClient: ({ req }) => hosts.push(req.headers.host) > 0 });
+    server.on('connect', (req) => {
+      // Node's own Http2ServerRequest: its headers carry :authority only.
+      assert.ok(req instanceof http2.Http2ServerRequest);
+      assert.equal(req.headers.host, undefined);
+      wss.handleUpgrade(req, req.stream, Buffer.alloc(0), (ws, request) => ws.send(`hi ${req.url} ${request.headers.host}`));
+    });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     cleanups.push(() => new Promise((resolve) => server.close(resolve)));
     const ws = new sockwire.WebSocket(`ws://127.0.0.1:${server.address().port}/no-server`, clientOptions(false));
     const [message] = await nextMessage(ws);
-    assert.equal(message.toString(), 'hi /no-server');
+    const authority = `127.0.0.1:${server.address().port}`;
+    assert.equal(message.toString(), `hi /no-server ${authority}`);
+    assert.deepEqual(hosts, [authority]);
     assert.equal(ws.httpVersion, '2.0');
     const closing = closed(ws);
     ws.close(1000);
@@ -265,14 +330,23 @@ describe('features per stream', () => {
     for (const ws of clients) ws.terminate();
   });
 
-  test('maxBackpressure drops sends to a stream whose reader stopped, and only to it', async () => {
+  test('maxBackpressure drops sends to a stream whose reader stopped, and only to it: its session neighbour flows', async () => {
     const limit = 64 * 1024;
     const h2 = await start({ secure: false, wss: { maxBackpressure: limit } });
     const { session } = await raw(h2.origin);
+    // RFC 9113 §6.9: a connection window above the stream window (Node's 64 KiB), so that one stalled stream cannot
+    // hold the whole connection; what is tested is sockwire's accounting, per stream.
+    session.setLocalWindowSize(4 * 1024 * 1024);
     const accepted = nextConnection(h2.wss);
     const stalled = await rawRequest(session, connectHeaders('/'));
     stalled.stream.pause();
     const [slow] = await accepted;
+    const acceptedNeighbour = nextConnection(h2.wss);
+    const flowing = await rawRequest(session, connectHeaders('/'));
+    const [neighbour] = await acceptedNeighbour;
+    assert.equal(neighbour._socket.session, slow._socket.session);
+    const received = [];
+    flowing.stream.on('data', (chunk) => received.push(chunk));
     const chunk = Buffer.alloc(128 * 1024);
     const statuses = [];
     for (let i = 0; i < 64 && !statuses.includes('dropped'); i++) {
@@ -281,12 +355,19 @@ describe('features per stream', () => {
     }
     assert.ok(statuses.includes('dropped'), statuses.join());
     assert.ok(slow.bufferedAmount < limit + 2 * chunk.length, `bufferedAmount ${slow.bufferedAmount}`);
-    // Another WebSocket on another session of the same server is not held back.
+    // The other WebSocket on the same HTTP/2 session is not held back: its send goes out and arrives.
+    assert.equal(neighbour.bufferedAmount, 0);
+    assert.notEqual(neighbour.send('fine'), 'dropped');
+    const expected = Buffer.from([0x81, 4, ...Buffer.from('fine')]);
+    while (Buffer.concat(received).length < expected.length) await once(flowing.stream, 'data', { signal: AbortSignal.timeout(30000) });
+    assert.deepEqual(Buffer.concat(received), expected);
+    // Another WebSocket on another session of the same server is not held back either.
     const other = await openClient(h2.url('/'), clientOptions(false));
-    const [serverOther] = [...h2.wss.clients].filter((ws) => ws !== slow);
+    const serverOther = [...h2.wss.clients].find((ws) => ws !== slow && ws !== neighbour);
     assert.notEqual(serverOther.send('fine'), 'dropped');
     assert.equal((await nextMessage(other))[0].toString(), 'fine');
     other.terminate();
+    neighbour.terminate();
     slow.terminate();
   });
 

@@ -1,7 +1,8 @@
 // Wire checks of the sockwire client and server against raw node:http2 peers (RFC 8441): the client sends no
 // extended CONNECT before the server's SETTINGS, falls back to HTTP/1.1 on a new connection when the setting is
-// absent or ALPN picks http/1.1, sends no Sec-WebSocket-Key/Upgrade/Connection, masks its frames; the server answers
-// with :status 200 and no HTTP/1.1 handshake headers; the client treats other statuses as failures.
+// absent and on the same TLS connection when ALPN picks http/1.1, sends no Sec-WebSocket-Key/Upgrade/Connection,
+// masks its frames; the server answers with :status 200 and no HTTP/1.1 handshake headers; the client treats any
+// other status as a failure.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -9,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import http2 from 'node:http2';
 import net from 'node:net';
+import tls from 'node:tls';
 import { ca, cert, clientOptions, closed, key, nextMessage, openClient, sockwire, startH2 } from '../helpers/h2-fixture.mjs';
 import { connectHeaders, rawRequest, rawSession } from '../helpers/h2-raw-client.mjs';
 
@@ -102,15 +104,34 @@ test('falls back to HTTP/1.1 on a new connection when SETTINGS_ENABLE_CONNECT_PR
   ws.terminate();
 });
 
-test('falls back when ALPN picks http/1.1, and with h2c prior knowledge when the h2 server lacks the setting', async () => {
+test('when ALPN picks http/1.1 the upgrade goes over that same TLS connection; other waiters connect anew', async () => {
+  const wss = new sockwire.WebSocketServer({ noServer: true });
+  const h1 = https.createServer({ key, cert, ALPNProtocols: ['http/1.1'] });
+  let tlsConnections = 0;
+  const negotiated = [];
+  h1.on('secureConnection', (socket) => {
+    tlsConnections++;
+    negotiated.push(socket.alpnProtocol);
+  });
+  h1.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.send(`hello ${req.httpVersion}`)));
+  const port = await listen(h1);
+  const one = new sockwire.WebSocket(`wss://127.0.0.1:${port}/`, clientOptions(true));
+  assert.equal((await nextMessage(one))[0].toString(), 'hello 1.1');
+  assert.equal(one.httpVersion, '1.1');
+  assert.equal(tlsConnections, 1);
+  assert.deepEqual(negotiated, ['http/1.1']);
+  one.terminate();
+  // Three sockets waiting for one connection: the first takes it, the two others open their own.
+  const three = [1, 2, 3].map(() => new sockwire.WebSocket(`wss://127.0.0.1:${port}/`, clientOptions(true)));
+  const greetings = await Promise.all(three.map((ws) => nextMessage(ws)));
+  assert.deepEqual(greetings.map(([data]) => data.toString()), ['hello 1.1', 'hello 1.1', 'hello 1.1']);
+  assert.equal(tlsConnections, 4);
+  for (const ws of three) ws.terminate();
+});
+
+test('falls back with h2c prior knowledge when the h2 server lacks the setting', async () => {
   const wss = new sockwire.WebSocketServer({ noServer: true });
   const greet = (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.send(`hello ${req.httpVersion}`));
-  const h1 = https.createServer({ key, cert });
-  h1.on('upgrade', greet);
-  const h1Port = await listen(h1);
-  const viaAlpn = new sockwire.WebSocket(`wss://127.0.0.1:${h1Port}/`, clientOptions(true));
-  assert.equal((await nextMessage(viaAlpn))[0].toString(), 'hello 1.1');
-  viaAlpn.terminate();
 
   // One cleartext port: HTTP/2 prior knowledge goes to an h2 server without the setting, the rest to HTTP/1.1.
   const h2c = http2.createServer();
@@ -193,11 +214,15 @@ test('the sockwire server answers :status 200 with only the negotiated headers',
   answer.stream.close(http2.constants.NGHTTP2_CANCEL);
 });
 
-test('the client fails on a non-2xx status and on a subprotocol it did not offer', async () => {
+test('the client fails on any status but 200 (RFC 8441 §5), 2xx included, and on a subprotocol it did not offer', async () => {
   const server = http2.createServer({ settings: { enableConnectProtocol: true } });
   server.on('stream', (stream, headers) => {
-    if (headers[':path'] === '/missing') stream.respond({ ':status': 404 }, { endStream: true });
-    else stream.respond({ ':status': 200, 'sec-websocket-protocol': 'unasked' });
+    const status = { '/missing': 404, '/no-content': 204, '/created': 201 }[headers[':path']];
+    if (status === 204) stream.respond({ ':status': 204 }, { endStream: true });
+    else if (status !== undefined) {
+      stream.respond({ ':status': status });
+      stream.end(`status ${status}`);
+    } else stream.respond({ ':status': 200, 'sec-websocket-protocol': 'unasked' });
   });
   const port = await listen(server);
   const failure = async (path) => {
@@ -210,7 +235,36 @@ test('the client fails on a non-2xx status and on a subprotocol it did not offer
     return events;
   };
   assert.deepEqual(await failure('/missing'), ['error Unexpected server response: 404', 'close 1006']);
+  assert.deepEqual(await failure('/no-content'), ['error Unexpected server response: 204', 'close 1006']);
+  assert.deepEqual(await failure('/created'), ['error Unexpected server response: 201', 'close 1006']);
   assert.deepEqual(await failure('/proto'), ['error Server sent a subprotocol but none was requested', 'close 1006']);
+});
+
+test("a status other than 200 goes to an 'unexpected-response' listener, as a non-101 does on HTTP/1.1", async () => {
+  const server = http2.createServer({ settings: { enableConnectProtocol: true } });
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 201, 'x-why': 'made' });
+    stream.end('a body');
+  });
+  const port = await listen(server);
+  const ws = new sockwire.WebSocket(`ws://127.0.0.1:${port}/`, clientOptions(false));
+  const events = [];
+  ws.on('open', () => events.push('open'));
+  ws.on('error', (error) => events.push(`error ${error.message}`));
+  const [req, res] = await once(ws, 'unexpected-response');
+  assert.equal(req, ws._req);
+  assert.equal(res.statusCode, 201);
+  assert.equal(res.httpVersion, '2.0');
+  assert.equal(res.headers['x-why'], 'made');
+  let body = '';
+  for await (const chunk of res.stream) body += chunk;
+  assert.equal(body, 'a body');
+  // The listener owns the outcome: the socket is still connecting until the app ends it.
+  assert.equal(ws.readyState, sockwire.WebSocket.CONNECTING);
+  const closing = closed(ws);
+  ws.terminate();
+  assert.deepEqual(await closing, [1006, '']);
+  assert.deepEqual(events, ['error WebSocket was closed before the connection was established']);
 });
 
 test('handshakeTimeout bounds a server that never sends SETTINGS', async () => {
@@ -236,4 +290,30 @@ test('TLS options are honoured: without the test CA the certificate is refused',
   const trusted = await openClient(h2.url('/'), { http2: true, ca });
   assert.equal(trusted.httpVersion, '2.0');
   trusted.terminate();
+});
+
+test("the client's HTTP/1.1 opt-outs: ws: with http2: true, agent, createConnection, protocolVersion 8", async () => {
+  // One TLS port serving both protocols; a cleartext HTTP/1.1-only port for ws:.
+  const h2 = await startH2({ secure: true });
+  cleanups.push(() => h2.close());
+  const plain = new sockwire.WebSocketServer({ port: 0, host: '127.0.0.1' });
+  cleanups.push(() => new Promise((resolve) => plain.close(resolve)));
+  await once(plain, 'listening');
+  const seen = [];
+  for (const wss of [h2.wss, plain]) wss.on('connection', (ws, req) => seen.push(`${req.url} ${req.httpVersion}`));
+  const agent = new https.Agent({ ca });
+  cleanups.push(() => agent.destroy());
+  const cases = [
+    ['/ws-scheme', `ws://127.0.0.1:${plain.address().port}/ws-scheme`, { http2: true }],
+    ['/agent', h2.url('/agent'), { http2: true, agent }],
+    // The app's own TLS connection (no ALPN): the allowHTTP1 server takes it as HTTP/1.1.
+    ['/create-connection', h2.url('/create-connection'), { http2: true, createConnection: (options) => tls.connect({ ...options, ca, servername: '' }) }],
+    ['/version-8', h2.url('/version-8'), { http2: true, ca, protocolVersion: 8 }]
+  ];
+  for (const [path, url, options] of cases) {
+    const ws = await openClient(url, options);
+    assert.equal(ws.httpVersion, '1.1', path);
+    ws.terminate();
+  }
+  assert.deepEqual(seen, cases.map(([path]) => `${path} 1.1`));
 });

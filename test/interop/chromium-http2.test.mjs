@@ -42,6 +42,7 @@ describe('Chromium WebSocket over HTTP/2 ↔ sockwire server', { skip: CHROMIUM_
       accepted.push({ ws, req, session: req.stream.session, httpVersion: ws.httpVersion });
       if (req.url.startsWith('/echo')) ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
       if (req.url.startsWith('/close')) ws.on('message', (data) => ws.close(...JSON.parse(data.toString())));
+      if (req.url.startsWith('/terminate')) ws.on('message', () => ws.terminate());
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -136,6 +137,23 @@ describe('Chromium WebSocket over HTTP/2 ↔ sockwire server', { skip: CHROMIUM_
     const closers = accepted.filter(({ req }) => req.url === '/close');
     const serverSide = await Promise.all(closers.map(({ ws }) => (ws.readyState === 3 ? null : once(ws, 'close'))));
     assert.equal(serverSide.length, 2);
+    // ws.terminate() resets the stream with CANCEL (RFC 8441 §6): the browser reports an unclean 1006, and the
+    // session's other WebSocket is untouched.
+    const terminated = await page.evaluate(async (urls) => {
+      const { connect } = window.sw;
+      const bystander = await connect(urls.echo);
+      const doomed = await connect(urls.terminate);
+      doomed.ws.send('terminate me');
+      const closedBy = await doomed.closed();
+      bystander.ws.send('still here');
+      const reply = await bystander.next();
+      bystander.ws.close();
+      return { closedBy, reply };
+    }, { echo: `${origin.replace('https', 'wss')}/echo`, terminate: `${origin.replace('https', 'wss')}/terminate` });
+    assert.deepEqual(terminated, { closedBy: { code: 1006, reason: '', wasClean: false }, reply: 'still here' });
+    const [doomedServer] = accepted.filter(({ req }) => req.url === '/terminate');
+    assert.equal(doomedServer.session, [...pageSessions][0]);
+    assert.equal(doomedServer.ws._socket.rstCode, http2.constants.NGHTTP2_CANCEL);
     // After the page's sockets closed, the browser's session still serves new WebSockets.
     const again = await page.evaluate(async (url) => {
       const socket = await window.sw.connect(url);

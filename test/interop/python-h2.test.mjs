@@ -51,6 +51,7 @@ for (const secure of [true, false]) {
       assert.deepEqual(byEvent('response'), [{ event: 'response', status: '200', protocol: 'superchat', accept: null }]);
       assert.equal(byEvent('binary').length, SIZES.length);
       assert.ok(byEvent('binary').every((line) => line.same), JSON.stringify(byEvent('binary')));
+      assert.equal(byEvent('text').length, SIZES.length);
       assert.ok(byEvent('text').every((line) => line.same), JSON.stringify(byEvent('text')));
       assert.deepEqual(byEvent('pong'), [{ event: 'pong', payload: 'py-ping' }]);
       assert.deepEqual(byEvent('close'), [{ event: 'close', code: 1000, reason: 'python done' }]);
