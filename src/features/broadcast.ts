@@ -11,6 +11,7 @@ import { isBlob, toBytes, type SendData } from '../io/data';
 import { deflateMessageOnce } from '../extensions/shared-deflate';
 import { admitSend, drainWatcher } from './backpressure';
 import type { FeatureSocket } from './feature-socket';
+import type { WriteCoalescer } from './write-coalescer';
 
 /** Options of `wss.broadcast()` and `wss.publish()`. */
 export interface BroadcastOptions<T extends FeatureSocket = FeatureSocket> {
@@ -81,8 +82,16 @@ export function prepareMessage(data: SendData | number, options: { binary?: bool
   return new PreparedMessage(original, bytes, binary ? OPCODE_BINARY : OPCODE_TEXT, binary, options.compress !== false, zlibOptions);
 }
 
-/** Write `message` to every socket of `recipients` that passes `except`/`filter` and is open. */
-export function deliver<T extends FeatureSocket>(recipients: Iterable<T>, message: PreparedMessage, options: BroadcastOptions<T>): BroadcastResult {
+/**
+ * Write `message` to every socket of `recipients` that passes `except`/`filter` and is open. With a `coalescer`,
+ * small frames wait in each socket's batch until the end of the turn (the counts then say what was handed over).
+ */
+export function deliver<T extends FeatureSocket>(
+  recipients: Iterable<T>,
+  message: PreparedMessage,
+  options: BroadcastOptions<T>,
+  coalescer: WriteCoalescer | null = null
+): BroadcastResult {
   const result: BroadcastResult = { written: 0, queued: 0, dropped: 0 };
   const except = options.except;
   const excluded = except === undefined ? null : isIterable(except) ? new Set<FeatureSocket>(except) : null;
@@ -90,15 +99,16 @@ export function deliver<T extends FeatureSocket>(recipients: Iterable<T>, messag
   for (const ws of recipients) {
     if (ws === except || (excluded !== null && excluded.has(ws))) continue;
     if (filter !== undefined && !filter(ws)) continue;
-    deliverOne(ws, message, result);
+    deliverOne(ws, message, result, coalescer);
   }
   return result;
 }
 
-function deliverOne(ws: FeatureSocket, message: PreparedMessage, result: BroadcastResult): void {
+function deliverOne(ws: FeatureSocket, message: PreparedMessage, result: BroadcastResult, coalescer: WriteCoalescer | null): void {
   const connection = ws._connection;
   if (connection === null || connection.session.state !== 'open') return;
   const sender = connection.sender;
+  if (coalescer !== null) coalescer.hold(sender);
   let frames: Buffer[];
   const deflate = message.compress ? (ws._extensions[PERMESSAGE_DEFLATE] as DeflateView | undefined) : undefined;
   if (deflate !== undefined) {

@@ -9,6 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import { deliver, prepareMessage, type PreparedMessage } from '../features/broadcast';
 import type { ServerHub } from '../features/server-hub';
 import type { TopicWatcher } from '../features/topics';
+import { WriteCoalescer } from '../features/write-coalescer';
 import type { PubSubAdapter } from './adapter';
 import { createNodeId, decodeEnvelope, encodeEnvelope, formatNodeId } from './envelope';
 import { pubsubError } from './pubsub-errors';
@@ -30,6 +31,8 @@ export class TopicBridge implements TopicWatcher {
   readonly reporter: PubSubReporter;
   private readonly sequences = new Map<string, number>();
   private readonly received = new SequenceTracker();
+  /** One broker read carries many messages: each subscriber socket gets one write for all of them. */
+  private readonly coalescer = new WriteCoalescer();
   /** Topics joined on the adapter (including lingering ones). */
   private readonly joined = new Set<string>();
   private readonly lingering = new Map<string, NodeJS.Timeout>();
@@ -115,7 +118,7 @@ export class TopicBridge implements TopicWatcher {
     const subscribers = this.hub.topics.get(topic);
     if (subscribers === undefined) return; // lingering: nobody to deliver to
     const message = prepareMessage(envelope.payload, envelope, this.hub.zlibOptions);
-    deliver(subscribers, message, EMPTY_OPTIONS);
+    deliver(subscribers, message, EMPTY_OPTIONS, this.coalescer);
     this.reporter.delivered();
   }
 
