@@ -84,7 +84,7 @@ export function prepareMessage(data: SendData | number, options: { binary?: bool
 
 /**
  * Write `message` to every socket of `recipients` that passes `except`/`filter` and is open. With a `coalescer`,
- * small frames wait in each socket's batch until the end of the turn (the counts then say what was handed over).
+ * each socket stays corked until the end of the turn (its frames then count as queued).
  */
 export function deliver<T extends FeatureSocket>(
   recipients: Iterable<T>,
@@ -108,7 +108,7 @@ function deliverOne(ws: FeatureSocket, message: PreparedMessage, result: Broadca
   const connection = ws._connection;
   if (connection === null || connection.session.state !== 'open') return;
   const sender = connection.sender;
-  if (coalescer !== null) coalescer.hold(sender);
+  if (coalescer !== null) coalescer.hold(connection.socket);
   let frames: Buffer[];
   const deflate = message.compress ? (ws._extensions[PERMESSAGE_DEFLATE] as DeflateView | undefined) : undefined;
   if (deflate !== undefined) {

@@ -1,33 +1,34 @@
 /**
  * Coalesces the frames that many deliveries in one turn write to the same socket: remote pub/sub messages arrive
- * in bursts (one broker read carries many), and each subscriber socket then gets one write per burst instead of
- * one per message. The batch is flushed in a microtask, so no other I/O event (a peer's FIN, a close) can run
- * between a frame joining the batch and the batch being written, and order on each socket is unchanged.
+ * in bursts (one broker read carries many), and each subscriber socket then gets one `writev` per burst instead of
+ * one `write` per message. The socket is corked for the rest of the turn, so the shared frame buffers are queued
+ * as they are (no copy) and counted by `bufferedAmount` at once; the uncork runs in a microtask, so no other I/O
+ * event can run in between, and Node's own `end()` uncorks first, so nothing is written out of order.
  */
 
-/** What the coalescer needs from a socket's sender. */
-export interface BatchingSender {
-  readonly batchOpen: boolean;
-  beginBatch(): void;
-  endBatch(): void;
+/** What the coalescer needs from a socket. */
+export interface CorkableSocket {
+  readonly writableCorked: number;
+  cork(): void;
+  uncork(): void;
 }
 
-/** Holds senders' batches open until the current turn's synchronous work is done. */
+/** Keeps sockets corked until the current turn's synchronous work is done. */
 export class WriteCoalescer {
-  private held: BatchingSender[] = [];
+  private held: CorkableSocket[] = [];
   private scheduled = false;
   private readonly flush = (): void => {
     const held = this.held;
     this.held = [];
     this.scheduled = false;
-    for (const sender of held) sender.endBatch();
+    for (const socket of held) socket.uncork();
   };
 
-  /** Keep `sender`'s small frames in its batch until the end of this turn (a no-op if a batch is already open). */
-  hold(sender: BatchingSender): void {
-    if (sender.batchOpen) return;
-    sender.beginBatch();
-    this.held.push(sender);
+  /** Cork `socket` until the end of this turn (a no-op while it is corked already, by this turn or its owner). */
+  hold(socket: CorkableSocket): void {
+    if (socket.writableCorked !== 0) return;
+    socket.cork();
+    this.held.push(socket);
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(this.flush);

@@ -352,11 +352,6 @@ export class FrameSender {
     for (const entry of queue) if (entry.callback !== undefined) entry.callback(error);
   }
 
-  /** True between {@link beginBatch} and {@link endBatch}. */
-  get batchOpen(): boolean {
-    return this.batching;
-  }
-
   /** Collect small frames until {@link endBatch} instead of writing each one. */
   beginBatch(): void {
     this.batching = true;
