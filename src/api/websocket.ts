@@ -23,7 +23,7 @@ import type { ServerHub } from '../features/server-hub';
 import { controlFramesObserved, observeClose, observeError, observeOpen, observeTransportError, publishControlFrame } from '../features/diagnostics';
 import { installEmitters } from './emit-events';
 import { installWsInternals, type ReceiverInternals } from './ws-internals';
-import { sendOption, sendOptionsObject } from './send-options';
+import { SEND_BINARY, SEND_COMPRESS, SEND_FIN, SEND_MASK, sendFlags } from './send-options';
 import type { AnyListener, EventListener, WebSocketEventMap } from './websocket-events';
 import { MessageIterator, type WebSocketMessage } from './message-iterator';
 import { pingRTT } from './ping-rtt';
@@ -273,13 +273,14 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
       this._sendAfterClose(data, cb);
       return limited ? 'dropped' : undefined;
     }
-    // ws spreads `options` over these defaults; reading them one by one gives the same result without an object.
-    options = sendOptionsObject(options);
+    // ws spreads `options` over these defaults; sendFlags gives the same result without an object.
+    const defaults = (typeof data !== 'string' ? SEND_BINARY : 0) | (this._isServer ? 0 : SEND_MASK) | SEND_FIN | SEND_COMPRESS;
+    const flags = sendFlags(options, defaults);
     const connection = this._connection as Connection;
-    const binary = sendOption(options, 'binary', typeof data !== 'string');
-    const mask = sendOption(options, 'mask', !this._isServer);
-    const fin = sendOption(options, 'fin', true);
-    const compress = this._extensions['permessage-deflate'] !== undefined && sendOption(options, 'compress', true);
+    const binary = (flags & SEND_BINARY) !== 0;
+    const mask = (flags & SEND_MASK) !== 0;
+    const fin = (flags & SEND_FIN) !== 0;
+    const compress = this._extensions['permessage-deflate'] !== undefined && (flags & SEND_COMPRESS) !== 0;
     if (limited) {
       const refused = admitSend(this, features, cb);
       if (refused !== null) return refused;

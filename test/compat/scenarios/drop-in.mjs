@@ -195,7 +195,16 @@ export default [
       // Only own enumerable properties count, as with a spread.
       const inherited = Object.create({ binary: true, fin: false });
       ctx.tryCall('server', 'send inherited options', () => sock.send('txt', inherited));
-      await peer.waitFrames(2 * values.length + 1);
+      // A non-enumerable own property hides an enumerable inherited one and counts for nothing itself.
+      const hidden = Object.create({ binary: true });
+      Object.defineProperty(hidden, 'binary', { value: false, enumerable: false });
+      Object.defineProperty(hidden, 'fin', { value: false, enumerable: false });
+      ctx.tryCall('server', 'send non-enumerable options', () => sock.send('txt', hidden));
+      // Own enumerable ones count by truthiness, getters included, undefined as false; other names are ignored.
+      ctx.tryCall('server', 'send own options', () => sock.send('own', { x: 1, binary: 'yes', mask: undefined, fin: 1 }));
+      ctx.tryCall('server', 'send getter options', () => sock.send('get', { get binary() { return 1; }, fin: true }));
+      ctx.tryCall('server', 'send binary undefined', () => sock.send(Buffer.from('u'), { binary: undefined }));
+      await peer.waitFrames(2 * values.length + 5);
       sock.close(1000);
       await done();
     }
