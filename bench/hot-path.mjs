@@ -2,7 +2,7 @@
 // msgs/s. Alternates a 'before' build of sockwire (SOCKWIRE_DIST of --before), this build, and ws (+ addons) under
 // wsload, round after round, and prints the medians:
 // `node bench/hot-path.mjs --before /tmp/before/dist/cjs [--size 16] [--conns 100] [--depth 1] [--secs 3]
-//   [--rounds 3] [--peers before,after,ws-addons,raw]`
+//   [--rounds 3] [--peers before,after,ws-addons,raw,minimal-bare,minimal-api]`
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseKv, run, runPinned, startServer, stopProcess } from './lib/proc.mjs';
@@ -22,6 +22,10 @@ if (peers.includes('before') && before === '') throw new Error('--before <dist/c
 /** Server command line and environment of one peer. */
 function serverOf(peer) {
   if (peer === 'raw') return { args: [join(benchDir, 'servers', 'raw-echo.mjs')], env: {}, raw: true };
+  // The least JavaScript a WebSocket echo runs per message, without (bare) and with (api) ws's event and send shape.
+  if (peer === 'minimal-bare' || peer === 'minimal-api') {
+    return { args: [join(benchDir, 'servers', 'minimal-echo.mjs'), peer.slice('minimal-'.length)], env: {}, raw: false };
+  }
   const impl = peer === 'before' || peer === 'after' ? 'sockwire' : peer;
   const env = peer === 'before' ? { SOCKWIRE_DIST: before } : { SOCKWIRE_DIST: join(rootDir, 'dist', 'cjs') };
   return { args: [join(benchDir, 'servers', 'ws-api-echo.mjs'), impl], env, raw: false };
