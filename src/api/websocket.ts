@@ -23,6 +23,7 @@ import type { ServerHub } from '../features/server-hub';
 import { controlFramesObserved, observeClose, observeError, observeOpen, observeTransportError, publishControlFrame } from '../features/diagnostics';
 import { installEmitters } from './emit-events';
 import { installWsInternals, type ReceiverInternals } from './ws-internals';
+import { useCompactListenerTable } from './listener-table';
 import { SEND_BINARY, SEND_COMPRESS, SEND_FIN, SEND_MASK, sendFlags } from './send-options';
 import type { AnyListener, EventListener, WebSocketEventMap } from './websocket-events';
 import { MessageIterator, type WebSocketMessage } from './message-iterator';
@@ -111,6 +112,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   /** Client: connect to `address`. Server side: `new WebSocket(null, undefined, options)` then `setSocket`. */
   constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
     super();
+    useCompactListenerTable(this);
     if (address === null) {
       this._isServer = true;
       this._options = (options ?? LIMIT_DEFAULTS) as ConnectionLimits;
