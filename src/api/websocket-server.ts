@@ -336,12 +336,16 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
   }
 
   private trackClient(ws: InstanceType<WS>): void {
-    const clients = this.clients;
-    clients.add(ws);
-    ws.on('close', () => {
-      clients.delete(ws);
-      if (this._shouldEmitClose && clients.size === 0) process.nextTick(emitClose, this);
-    });
+    (this.clients as Set<InstanceType<WS>>).add(ws);
+    ws.on('close', WebSocketServer.untrackClient);
+  }
+
+  /** The `'close'` listener every tracked client shares (`this` is the socket): no closure per connection. */
+  private static untrackClient(this: WebSocket): void {
+    const server = (this._hub as ServerHub).server as WebSocketServer;
+    const clients = server.clients as Set<WebSocket>;
+    clients.delete(this);
+    if (server._shouldEmitClose && clients.size === 0) process.nextTick(emitClose, server);
   }
 
   private completeUpgrade(
