@@ -7,15 +7,13 @@
 // - `api`: what the ws API obliges, an EventEmitter `'message'` event with `(data, isBinary)` per message and a
 //   listener that calls `send(data, { binary: isBinary })`, whose options are read as a spread would.
 // `node minimal-echo.mjs bare|api [port]` prints one JSON line {impl, port, pid}, as raw-echo.mjs does.
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
+import { answerUpgrade } from './bare-upgrade.mjs';
 
 const shape = process.argv[2];
 if (shape !== 'bare' && shape !== 'api') throw new Error('usage: minimal-echo.mjs bare|api [port]');
 const port = Number(process.argv[3] || 0);
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const KEY_FIELD = /\r\nsec-websocket-key:[ \t]*([^\r\n]+?)[ \t]*\r\n/i;
 const SLAB_SIZE = 64 * 1024;
 
 let slab = Buffer.allocUnsafe(SLAB_SIZE);
@@ -78,16 +76,7 @@ function echo(data, isBinary) {
 }
 
 function onHandshake(chunk) {
-  this.head = this.head === undefined ? chunk.toString('latin1') : this.head + chunk.toString('latin1');
-  if (!this.head.includes('\r\n\r\n')) return;
-  const key = KEY_FIELD.exec(this.head)?.[1];
-  if (key === undefined) {
-    this.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    return;
-  }
-  this.head = undefined;
-  this.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${
-    createHash('sha1').update(key + GUID).digest('base64')}\r\n\r\n`);
+  if (!answerUpgrade(this, chunk)) return;
   if (shape === 'api') {
     this.api = new MinimalSocket(this);
     this.api.on('message', echo);

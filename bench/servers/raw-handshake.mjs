@@ -3,12 +3,10 @@
 // Sec-WebSocket-Key, answers 101 with the SHA-1 accept, and answers the client's close frame with a close frame and
 // a FIN. It checks nothing else, so it is a bound, not a server: `node raw-handshake.mjs [port]` prints one JSON
 // line {impl, port, pid}, as raw-echo.mjs does.
-import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import { answerUpgrade } from './bare-upgrade.mjs';
 
 const port = Number(process.argv[2] || 0);
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const KEY_FIELD = /\r\nsec-websocket-key:[ \t]*([^\r\n]+?)[ \t]*\r\n/i;
 const CLOSE_1000 = Buffer.from([0x88, 0x02, 0x03, 0xe8]);
 
 function onData(chunk) {
@@ -17,17 +15,7 @@ function onData(chunk) {
     this.end(CLOSE_1000);
     return;
   }
-  this.head = this.head === undefined ? chunk.toString('latin1') : this.head + chunk.toString('latin1');
-  if (!this.head.includes('\r\n\r\n')) return;
-  const key = KEY_FIELD.exec(this.head)?.[1];
-  if (key === undefined) {
-    this.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    return;
-  }
-  const accept = createHash('sha1').update(key + GUID).digest('base64');
-  this.upgraded = true;
-  this.head = undefined;
-  this.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+  if (answerUpgrade(this, chunk)) this.upgraded = true;
 }
 
 const server = createServer({ noDelay: true }, (socket) => {
