@@ -23,6 +23,7 @@ let slabUsed = 0;
 class MinimalSocket extends EventEmitter {
   constructor(socket) {
     super();
+    // Unused by this echo, but every ws-shaped socket holds its transport, and the idle-RSS floor counts that slot.
     this.socket = socket;
   }
 

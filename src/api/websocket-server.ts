@@ -336,14 +336,14 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
   }
 
   private trackClient(ws: InstanceType<WS>): void {
-    (this.clients as Set<InstanceType<WS>>).add(ws);
+    this.clients.add(ws);
     ws.on('close', WebSocketServer.untrackClient);
   }
 
   /** The `'close'` listener every tracked client shares (`this` is the socket): no closure per connection. */
   private static untrackClient(this: WebSocket): void {
     const server = (this._hub as ServerHub).server as WebSocketServer;
-    const clients = server.clients as Set<WebSocket>;
+    const clients = server.clients;
     clients.delete(this);
     if (server._shouldEmitClose && clients.size === 0) process.nextTick(emitClose, server);
   }
