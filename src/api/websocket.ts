@@ -9,7 +9,7 @@ import { BINARY_TYPES, EMPTY_BUFFER, type BinaryType } from '../core/constants';
 import type { BinaryMessage } from '../core/binary-data';
 import { toError, type ProtocolFailure } from '../core/errors';
 import { readyStateOf, type Session } from '../core/session';
-import { Connection, type ClosedBy, type ConnectionOwner } from '../io/connection';
+import { Connection, connectionConfig, sameConfig, type ClosedBy, type ConnectionConfig, type ConnectionOwner } from '../io/connection';
 import { byteLengthOf, type SendData } from '../io/data';
 import type { ExtensionMap, FrameSender, SendOptions } from '../io/sender';
 import { connectClient, type ClientOwner, type HandshakeOptions } from '../io/client-handshake';
@@ -57,6 +57,17 @@ export interface WebSocket {
   removeListener(event: string | symbol, listener: AnyListener): this;
   prependListener<E extends keyof WebSocketEventMap>(event: E, listener: EventListener<WebSocketEventMap, E, WebSocket>): this;
   prependListener(event: string | symbol, listener: AnyListener): this;
+}
+
+/** The configuration last built for each server's options object, shared by its connections. */
+const serverConfigs = new WeakMap<object, ConnectionConfig>();
+
+/** `config`, or the equal one the server's earlier connections share (rebuilt if the server's options changed). */
+function sharedServerConfig(serverOptions: object, config: ConnectionConfig): ConnectionConfig {
+  const shared = serverConfigs.get(serverOptions);
+  if (shared !== undefined && sameConfig(shared, config)) return shared;
+  serverConfigs.set(serverOptions, config);
+  return config;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
@@ -143,7 +154,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   set binaryType(type: BinaryType) {
     if (!(BINARY_TYPES as readonly string[]).includes(type)) return;
     this._binaryType = type;
-    if (this._connection !== null) this._connection.reader.binaryType = type;
+    if (this._connection !== null) this._connection.binaryType = type;
   }
 
   /** Bytes queued by `send()` but not yet handed to the kernel. */
@@ -180,7 +191,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
   get readyState(): number {
     const connection = this._connection;
-    return connection === null ? this._preState : readyStateOf(connection.session.state);
+    return connection === null ? this._preState : readyStateOf(connection.state);
   }
 
   /** The URL this client connected to ('' on the server side). */
@@ -190,7 +201,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
 
   /** @internal WHATWG `CloseEvent.wasClean`. */
   get [kWasClean](): boolean {
-    return this._connection !== null && this._connection.session.wasClean;
+    return this._connection !== null && this._connection.wasClean;
   }
 
   /**
@@ -199,24 +210,13 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
    */
   setSocket(socket: Duplex, head: Buffer, options: SocketOptions): void {
     const limits = resolveLimits(options, this._resolvedLimits);
+    let config = connectionConfig(this._isServer, limits, options.generateMask);
+    if (this._isServer) config = sharedServerConfig(options, config);
     this._socket = socket;
     this._connection = new Connection(
       socket,
       head,
-      {
-        isServer: this._isServer,
-        binaryType: this._binaryType,
-        maxPayload: limits.maxPayload,
-        maxFragments: limits.maxFragments,
-        maxBufferedChunks: limits.maxBufferedChunks,
-        maxPendingAutoPongs: limits.maxPendingAutoPongs,
-        autoPong: limits.autoPong,
-        allowSynchronousEvents: limits.allowSynchronousEvents,
-        skipUTF8Validation: limits.skipUTF8Validation,
-        closeTimeout: limits.closeTimeout,
-        generateMask: options.generateMask,
-        extensions: this._extensions
-      },
+      { config, binaryType: this._binaryType, maxPayload: limits.maxPayload, extensions: this._extensions },
       this
     );
     if (this._paused) this._connection.pause();
@@ -347,7 +347,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
       return null;
     }
     // Aborted while connecting: nothing left to close.
-    return this._connection === null ? null : this._connection.session;
+    return this._connection;
   }
 
   // ---- ConnectionOwner ------------------------------------------------------------------------------------
@@ -418,11 +418,11 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
     this._closeEmitted = true;
     this._preState = 3;
     const connection = this._connection;
-    const code = connection === null ? 1006 : connection.session.closeCode;
-    const reason = connection === null ? EMPTY_BUFFER : connection.session.closeReason;
+    const code = connection === null ? 1006 : connection.closeCode;
+    const reason = connection === null ? EMPTY_BUFFER : connection.closeReason;
     if (this._features !== null) this._features.dispose();
     if (this._hub !== null) this._hub.detach(this);
-    if (connection !== null) observeClose(this, code, reason, closedBy, connection.session.wasClean);
+    if (connection !== null) observeClose(this, code, reason, closedBy, connection.wasClean);
     this.emit('close', code, reason);
   }
 

@@ -46,21 +46,21 @@ const getters: Record<string, (this: HasConnection) => unknown> = {
   _receiver() {
     const connection = this._connection;
     if (connection === null) return null;
-    let view = receiverViews.get(connection.reader);
-    if (view === undefined) receiverViews.set(connection.reader, (view = new ReceiverInternals(connection.reader)));
+    let view = receiverViews.get(connection);
+    if (view === undefined) receiverViews.set(connection, (view = new ReceiverInternals(connection)));
     return view;
   },
   _closeCode() {
-    return this._connection === null ? 1006 : this._connection.session.closeCode;
+    return this._connection === null ? 1006 : this._connection.closeCode;
   },
   _closeMessage() {
-    return this._connection === null ? EMPTY_BUFFER : this._connection.session.closeReason;
+    return this._connection === null ? EMPTY_BUFFER : this._connection.closeReason;
   },
   _closeFrameReceived() {
-    return this._connection !== null && this._connection.session.closeFrameReceived;
+    return this._connection !== null && this._connection.closeFrameReceived;
   },
   _closeFrameSent() {
-    return this._connection !== null && this._connection.session.closeFrameSent;
+    return this._connection !== null && this._connection.closeFrameSent;
   }
 };
 

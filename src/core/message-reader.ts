@@ -43,6 +43,29 @@ export interface MessageReaderOptions {
   schedule?: (task: () => void) => void;
 }
 
+/**
+ * The options that never change while a connection is open, normalized. A server builds one for all its
+ * connections, so they cost no memory per socket.
+ */
+export interface ReaderConfig {
+  readonly isServer: boolean;
+  readonly maxFragments: number;
+  readonly maxBufferedChunks: number;
+  readonly skipUTF8Validation: boolean;
+  readonly schedule: ((task: () => void) => void) | undefined;
+}
+
+/** The fixed part of `options`, normalized (limits of 0 or less mean "no limit"). */
+export function readerConfig(options: MessageReaderOptions): ReaderConfig {
+  return {
+    isServer: options.isServer,
+    maxFragments: (options.maxFragments ?? 0) | 0,
+    maxBufferedChunks: (options.maxBufferedChunks ?? 0) | 0,
+    skipUTF8Validation: Boolean(options.skipUTF8Validation),
+    schedule: options.schedule
+  };
+}
+
 const enum State {
   Info,
   Length16,
@@ -66,19 +89,15 @@ const MAX_HIGH_WORD = 0x1fffff;
 /** Streaming frame parser and message assembler. */
 export class MessageReader {
   binaryType: BinaryType;
-  private readonly sink: ReaderSink;
-  private readonly isServer: boolean;
   /** 0 = no limit; may change while a connection is open (ws's `_receiver._maxPayload`). */
   maxPayload: number;
-  private readonly maxFragments: number;
-  private readonly maxBufferedChunks: number;
-  private readonly skipUTF8Validation: boolean;
+  protected readonly config: ReaderConfig;
+  private readonly sink: ReaderSink;
   private readonly inflater: Inflater | undefined;
-  private readonly schedule: ((task: () => void) => void) | undefined;
 
   private readonly input = new ChunkQueue();
 
-  private state = State.Info;
+  private readState = State.Info;
   private fin = false;
   private compressed = false;
   private opcode = 0;
@@ -102,27 +121,27 @@ export class MessageReader {
   /** Payload bytes of the current (incomplete) text frame already checked as they arrived. */
   private checkedPrefix = 0;
 
-  constructor(sink: ReaderSink, options: MessageReaderOptions) {
-    this.sink = sink;
-    this.isServer = options.isServer;
+  /**
+   * `sink` null means the subclass is its own sink (one object per connection instead of two). `config` lets
+   * many readers share one normalized copy of the fixed options; by default it is made from `options`.
+   */
+  constructor(sink: ReaderSink | null, options: MessageReaderOptions, config: ReaderConfig = readerConfig(options)) {
+    this.sink = sink ?? (this as unknown as ReaderSink);
+    this.config = config;
     this.binaryType = options.binaryType ?? 'nodebuffer';
     const maxPayload = Number(options.maxPayload);
     this.maxPayload = maxPayload > 0 ? maxPayload : 0;
-    this.maxFragments = (options.maxFragments ?? 0) | 0;
-    this.maxBufferedChunks = (options.maxBufferedChunks ?? 0) | 0;
-    this.skipUTF8Validation = Boolean(options.skipUTF8Validation);
     this.inflater = options.inflater;
-    this.schedule = options.schedule;
   }
 
   /** True once a close frame was read or a failure reported. */
   get finished(): boolean {
-    return this.state === State.Done;
+    return this.readState === State.Done;
   }
 
   /** True while waiting for the inflater or a scheduled event; input is buffered meanwhile. */
   get parked(): boolean {
-    return this.state === State.Parked;
+    return this.readState === State.Parked;
   }
 
   /** Bytes received but not yet parsed. */
@@ -132,26 +151,26 @@ export class MessageReader {
 
   /** Stop for good and drop anything buffered (after the close handshake or a failure). */
   stop(): void {
-    this.state = State.Done;
+    this.readState = State.Done;
     this.input.clear();
   }
 
   /** Feed bytes from the peer. Chunks are kept as views; payloads are unmasked in place. */
   receive(chunk: Buffer): void {
-    if (this.state === State.Done || chunk.length === 0) return;
-    if (this.maxBufferedChunks > 0 && this.input.chunks.length >= this.maxBufferedChunks) {
+    if (this.readState === State.Done || chunk.length === 0) return;
+    if (this.config.maxBufferedChunks > 0 && this.input.chunks.length >= this.config.maxBufferedChunks) {
       this.failWith(fail('WS_ERR_TOO_MANY_BUFFERED_PARTS', 'Too many buffered chunks', false));
       return;
     }
     this.input.push(chunk);
-    if (this.state !== State.Parked) this.run();
+    if (this.readState !== State.Parked) this.run();
   }
 
   /** Process as much buffered input as possible. */
   private run(): void {
     const input = this.input;
     for (;;) {
-      switch (this.state) {
+      switch (this.readState) {
         case State.Info:
           if (input.length < 2 || !this.readInfo()) return;
           break;
@@ -166,7 +185,7 @@ export class MessageReader {
         case State.MaskKey:
           if (input.length < 4) return;
           this.maskWord = input.readUInt32();
-          this.state = State.Payload;
+          this.readState = State.Payload;
           break;
         case State.Payload:
           if (input.length < this.payloadLength) {
@@ -219,10 +238,10 @@ export class MessageReader {
     if (opcode < OPCODE_CLOSE && this.messageOpcode === 0) this.messageOpcode = opcode;
     // RFC 6455 §5.1: clients mask, servers do not.
     this.masked = (b1 & 0x80) !== 0;
-    if (this.isServer && !this.masked) return this.failWith(fail('WS_ERR_EXPECTED_MASK', 'MASK must be set'));
-    if (!this.isServer && this.masked) return this.failWith(fail('WS_ERR_UNEXPECTED_MASK', 'MASK must be clear'));
-    if (this.payloadLength === 126) this.state = State.Length16;
-    else if (this.payloadLength === 127) this.state = State.Length64;
+    if (this.config.isServer && !this.masked) return this.failWith(fail('WS_ERR_EXPECTED_MASK', 'MASK must be set'));
+    if (!this.config.isServer && this.masked) return this.failWith(fail('WS_ERR_UNEXPECTED_MASK', 'MASK must be clear'));
+    if (this.payloadLength === 126) this.readState = State.Length16;
+    else if (this.payloadLength === 127) this.readState = State.Length64;
     else return this.haveLength();
     return true;
   }
@@ -248,13 +267,13 @@ export class MessageReader {
         return this.failWith(fail('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 'Max payload size exceeded', false));
       }
     }
-    this.state = this.masked ? State.MaskKey : State.Payload;
+    this.readState = this.masked ? State.MaskKey : State.Payload;
     return true;
   }
 
   /** An uncompressed text frame still arriving: its bytes are checked as they come (RFC 6455 §8.1, fail fast). */
   private checksTextEarly(): boolean {
-    return this.messageOpcode === OPCODE_TEXT && this.opcode < OPCODE_CLOSE && !this.messageCompressed && !this.skipUTF8Validation;
+    return this.messageOpcode === OPCODE_TEXT && this.opcode < OPCODE_CLOSE && !this.messageCompressed && !this.config.skipUTF8Validation;
   }
 
   /**
@@ -275,13 +294,13 @@ export class MessageReader {
       const exact = this.binaryType === 'arraybuffer' && this.messageOpcode === OPCODE_BINARY;
       data = this.input.read(this.payloadLength, this.masked ? this.maskWord : 0, exact);
     }
-    this.state = State.Info;
+    this.readState = State.Info;
     if (this.opcode >= OPCODE_CLOSE) {
       this.controlFrame(data);
       return;
     }
     this.frameCount++;
-    if (this.maxFragments > 0 && this.frameCount > this.maxFragments) {
+    if (this.config.maxFragments > 0 && this.frameCount > this.config.maxFragments) {
       this.failWith(fail('WS_ERR_TOO_MANY_BUFFERED_PARTS', 'Too many message fragments', false));
       return;
     }
@@ -299,7 +318,7 @@ export class MessageReader {
    * of `data` not yet validated (its tail, when the frame's first bytes were checked as they arrived).
    */
   private addFragment(unchecked: Buffer, data: Buffer = unchecked): boolean {
-    if (this.messageOpcode === OPCODE_TEXT && !this.skipUTF8Validation && (!this.fin || this.textValidator !== null)) {
+    if (this.messageOpcode === OPCODE_TEXT && !this.config.skipUTF8Validation && (!this.fin || this.textValidator !== null)) {
       // SPEC §10: fragmented text is checked as it arrives and fails at the first fragment that breaks it.
       if (this.textValidator === null) this.textValidator = new Utf8StreamValidator();
       if (!this.textValidator.push(unchecked)) return this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
@@ -349,9 +368,9 @@ export class MessageReader {
 
   private inflate(data: Buffer): void {
     const inflater = this.inflater as Inflater;
-    this.state = State.Parked;
+    this.readState = State.Parked;
     inflater.decompress(data, this.fin, (error, result) => {
-      if (this.state === State.Done) return;
+      if (this.readState === State.Done) return;
       if (error) {
         this.failWith(failFromError(error));
         return;
@@ -361,9 +380,9 @@ export class MessageReader {
         this.failWith(fail('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 'Max payload size exceeded', false));
         return;
       }
-      this.state = State.Info;
+      this.readState = State.Info;
       if (!this.addFragment(inflated)) return;
-      this.resume();
+      this.continueAfterPark();
     });
   }
 
@@ -387,7 +406,7 @@ export class MessageReader {
       return true;
     }
     const text = fragments !== null ? concat(fragments, length) : (sole ?? EMPTY_BUFFER);
-    const valid = this.skipUTF8Validation || (validator === null ? isValidUtf8(text) : validator.end());
+    const valid = this.config.skipUTF8Validation || (validator === null ? isValidUtf8(text) : validator.end());
     if (!valid) return this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
     // ws delivers inflated text synchronously even when events are deferred.
     this.deliverMessage(text, false, inflated);
@@ -412,7 +431,7 @@ export class MessageReader {
   private controlFrame(data: Buffer): void {
     if (this.opcode === OPCODE_CLOSE) {
       if (data.length === 0) {
-        this.state = State.Done;
+        this.readState = State.Done;
         this.sink.onClose(1005, EMPTY_BUFFER);
         return;
       }
@@ -422,16 +441,16 @@ export class MessageReader {
         return;
       }
       const reason = data.subarray(2);
-      if (!this.skipUTF8Validation && !isValidUtf8(reason)) {
+      if (!this.config.skipUTF8Validation && !isValidUtf8(reason)) {
         this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
         return;
       }
-      this.state = State.Done;
+      this.readState = State.Done;
       this.sink.onClose(code, reason);
       return;
     }
     const ping = this.opcode === OPCODE_PING;
-    if (this.schedule === undefined) {
+    if (this.config.schedule === undefined) {
       if (ping) this.sink.onPing(data);
       else this.sink.onPong(data);
     } else if (ping) this.deliver(() => this.sink.onPing(data));
@@ -440,30 +459,30 @@ export class MessageReader {
 
   /** Emit a message now (no closure on this path), or through the scheduler. */
   private deliverMessage(data: BinaryMessage, isBinary: boolean, forceSync: boolean): void {
-    if (this.schedule === undefined || forceSync) this.sink.onMessage(data, isBinary);
+    if (this.config.schedule === undefined || forceSync) this.sink.onMessage(data, isBinary);
     else this.deliver(() => this.sink.onMessage(data, isBinary));
   }
 
   /** Emit through the scheduler, with reading parked until the event ran. */
   private deliver(emit: () => void): void {
-    const schedule = this.schedule as (task: () => void) => void;
-    this.state = State.Parked;
+    const schedule = this.config.schedule as (task: () => void) => void;
+    this.readState = State.Parked;
     schedule(() => {
-      if (this.state === State.Done) return;
-      this.state = State.Info;
+      if (this.readState === State.Done) return;
+      this.readState = State.Info;
       emit();
-      this.resume();
+      this.continueAfterPark();
     });
   }
 
   /** Continue after parking; tell the host once everything buffered was used. */
-  private resume(): void {
-    if (this.state === State.Info) this.run();
-    if (this.state !== State.Parked) this.sink.onIdle();
+  private continueAfterPark(): void {
+    if (this.readState === State.Info) this.run();
+    if (this.readState !== State.Parked) this.sink.onIdle();
   }
 
   private failWith(failure: ProtocolFailure): false {
-    this.state = State.Done;
+    this.readState = State.Done;
     this.input.clear();
     this.fragments = null;
     this.soleFragment = null;

@@ -4,6 +4,7 @@
  */
 import type { ProtocolFailure } from './errors';
 import { EMPTY_BUFFER } from './constants';
+import { MessageReader, readerConfig, type MessageReaderOptions, type ReaderConfig, type ReaderSink } from './message-reader';
 
 /** Who started closing, or whether we are done. Mapped to `readyState` in {@link readyStateOf}. */
 export type SessionState = 'connecting' | 'open' | 'closingByUs' | 'closingByPeer' | 'closed';
@@ -40,15 +41,29 @@ export interface SessionHost {
   emitFailure(failure: ProtocolFailure): void;
 }
 
-/** Options of the state machine (ws names). */
-export interface SessionOptions {
+/** Options of the state machine (ws names), with the reader's. */
+export interface SessionOptions extends MessageReaderOptions {
   autoPong: boolean;
   /** Most auto-pongs not yet written; one more ping terminates the connection (0 = no limit). */
   maxPendingAutoPongs: number;
 }
 
-/** One connection's close-handshake and control-frame state. */
-export class Session {
+/** The fixed options of a session, normalized; shareable between connections like {@link ReaderConfig}. */
+export interface SessionConfig extends ReaderConfig {
+  readonly autoPong: boolean;
+  readonly maxPendingAutoPongs: number;
+}
+
+/** The fixed part of `options`, normalized. */
+export function sessionConfig(options: SessionOptions): SessionConfig {
+  return { ...readerConfig(options), autoPong: options.autoPong, maxPendingAutoPongs: options.maxPendingAutoPongs };
+}
+
+/**
+ * One connection's protocol state: it reads frames (the {@link MessageReader} it extends, so that a connection is
+ * one object) and keeps the close handshake and control-frame state.
+ */
+export class Session extends MessageReader {
   state: SessionState = 'open';
   closeFrameSent = false;
   closeFrameReceived = false;
@@ -56,24 +71,22 @@ export class Session {
   /** The code `'close'` reports: the peer's, 1005 if it sent none, 1006 until a close frame arrives. */
   closeCode = 1006;
   closeReason: Buffer = EMPTY_BUFFER;
+  declare protected readonly config: SessionConfig;
   private pendingAutoPongs = 0;
   private readonly host: SessionHost;
-  // The options are copied, not kept: the object was made for this connection and would cost memory per socket.
-  private readonly autoPong: boolean;
-  private readonly maxPendingAutoPongs: number;
   /** Created on the first auto-pong only: most connections never see a ping. */
   private autoPongWritten: (() => void) | null = null;
 
-  constructor(host: SessionHost, options: SessionOptions) {
-    this.host = host;
-    this.autoPong = options.autoPong;
-    this.maxPendingAutoPongs = options.maxPendingAutoPongs;
+  /** `host` null means the subclass is the host (and the reader's sink) itself. */
+  constructor(host: (SessionHost & ReaderSink) | null, options: SessionOptions, config: SessionConfig = sessionConfig(options)) {
+    super(host, options, config);
+    this.host = host ?? (this as unknown as SessionHost);
   }
 
   /** RFC 6455 §5.5.2: answer a ping with a pong carrying the same data (while open), then report it. */
   onPing(data: Buffer): void {
-    if (this.autoPong && this.state === 'open') {
-      const limit = this.maxPendingAutoPongs;
+    if (this.config.autoPong && this.state === 'open') {
+      const limit = this.config.maxPendingAutoPongs;
       if (limit > 0 && this.pendingAutoPongs >= limit) {
         // A peer that pings faster than we can write pongs is flooding us.
         this.terminate();

@@ -33,8 +33,8 @@ export function admitSend(target: BackpressureTarget, features: SocketFeatures, 
   if (features.counters !== null) features.counters.backpressureDrops++;
   if (features.closeOnBackpressureLimit) {
     const connection = target._connection;
-    if (connection !== null && connection.session.state === 'open') {
-      connection.session.close(BACKPRESSURE_CLOSE_CODE, BACKPRESSURE_CLOSE_REASON);
+    if (connection !== null && connection.state === 'open') {
+      connection.close(BACKPRESSURE_CLOSE_CODE, BACKPRESSURE_CLOSE_REASON);
     }
   }
   if (callback !== undefined) {

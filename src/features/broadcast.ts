@@ -106,7 +106,7 @@ export function deliver<T extends FeatureSocket>(
 
 function deliverOne(ws: FeatureSocket, message: PreparedMessage, result: BroadcastResult, coalescer: WriteCoalescer | null): void {
   const connection = ws._connection;
-  if (connection === null || connection.session.state !== 'open') return;
+  if (connection === null || connection.state !== 'open') return;
   const sender = connection.sender;
   if (coalescer !== null) coalescer.hold(connection.socket);
   let frames: Buffer[];

@@ -84,7 +84,7 @@ export class HeartbeatEntry implements WheelEntry {
   /** @internal */
   onWheelTimer(now: number): void {
     const connection = this.target._connection;
-    if (connection === null || connection.session.state !== 'open') return;
+    if (connection === null || connection.state !== 'open') return;
     const lastInput = connection.lastInputAt;
     if (this.pingAt !== 0) {
       // Any input after the ping (the pong, or data ahead of it) proves the peer alive.
@@ -114,6 +114,6 @@ export class HeartbeatEntry implements WheelEntry {
     error.code = HEARTBEAT_TIMEOUT_CODE;
     this.target._emitError(error);
     // No close handshake: the peer is presumed dead, so 'close' reports 1006.
-    connection.session.terminate();
+    connection.terminate();
   }
 }

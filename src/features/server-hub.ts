@@ -82,7 +82,7 @@ export class ServerHub {
     this.connections--;
     const connection = ws._connection;
     // The code 'close' reports: RFC 6455 §7.1.5, the code of the close frame received, 1006 when there was none.
-    this.counters.countClose(connection === null ? 1006 : connection.session.closeCode);
+    this.counters.countClose(connection === null ? 1006 : connection.closeCode);
     unsubscribeAll(ws, this.topics, this.topicWatcher);
     if (this.shutdownWatch !== null) this.shutdownWatch(ws);
   }

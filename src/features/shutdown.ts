@@ -80,7 +80,7 @@ export function shutdownClients(
     for (const ws of [...pending]) {
       const connection = ws._connection;
       // The session takes any valid code (the public close() allows only 1000 and 3000-4999, as ws).
-      if (connection !== null && connection.session.state === 'open') connection.session.close(code, reason);
+      if (connection !== null && connection.state === 'open') connection.close(code, reason);
     }
   });
 }

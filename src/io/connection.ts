@@ -9,8 +9,8 @@ import type { BinaryType } from '../core/constants';
 import { NOOP } from '../core/constants';
 import type { BinaryMessage } from '../core/binary-data';
 import type { ProtocolFailure } from '../core/errors';
-import { MessageReader, type Inflater, type ReaderSink } from '../core/message-reader';
-import { Session, type SessionHost } from '../core/session';
+import type { Inflater, ReaderSink } from '../core/message-reader';
+import { Session, type SessionConfig, type SessionHost } from '../core/session';
 import { FrameSender, type ExtensionMap } from './sender';
 import { inputClock } from './timer-wheel';
 import { messageByteLength } from './traffic';
@@ -42,11 +42,14 @@ export interface ConnectionOwner {
  */
 export type ClosedBy = 'local' | 'remote' | 'transport';
 
-/** Per-connection options, resolved by the API layer. */
-export interface ConnectionOptions {
-  isServer: boolean;
-  binaryType: BinaryType;
-  maxPayload: number;
+/** The options a connection keeps for its whole life, shared by every connection of one server. */
+export interface ConnectionConfig extends SessionConfig {
+  readonly closeTimeout: number;
+  readonly generateMask: ((mask: Buffer) => void) | undefined;
+}
+
+/** The resolved limits a {@link ConnectionConfig} is made from (ws's option names). */
+export interface ConnectionLimitValues {
   maxFragments: number;
   maxBufferedChunks: number;
   maxPendingAutoPongs: number;
@@ -54,7 +57,38 @@ export interface ConnectionOptions {
   allowSynchronousEvents: boolean;
   skipUTF8Validation: boolean;
   closeTimeout: number;
-  generateMask?: (mask: Buffer) => void;
+}
+
+/** Build the shared configuration of connections on one side with these limits. */
+export function connectionConfig(
+  isServer: boolean,
+  limits: ConnectionLimitValues,
+  generateMask: ((mask: Buffer) => void) | undefined
+): ConnectionConfig {
+  return {
+    isServer,
+    maxFragments: limits.maxFragments | 0,
+    maxBufferedChunks: limits.maxBufferedChunks | 0,
+    skipUTF8Validation: Boolean(limits.skipUTF8Validation),
+    schedule: limits.allowSynchronousEvents ? undefined : setImmediate,
+    autoPong: limits.autoPong,
+    maxPendingAutoPongs: limits.maxPendingAutoPongs,
+    closeTimeout: limits.closeTimeout,
+    generateMask
+  };
+}
+
+/** True when two configurations hold the same values (so connections can share one of them). */
+export function sameConfig(a: ConnectionConfig, b: ConnectionConfig): boolean {
+  for (const key of Object.keys(a) as (keyof ConnectionConfig)[]) if (a[key] !== b[key]) return false;
+  return true;
+}
+
+/** What one connection starts with besides its shared configuration. */
+export interface ConnectionOptions {
+  config: ConnectionConfig;
+  binaryType: BinaryType;
+  maxPayload: number;
   extensions: ExtensionMap;
 }
 
@@ -64,19 +98,19 @@ const PARKED_INPUT_LIMIT = 16 * 1024;
 const kConnection = Symbol('sockwire.connection');
 type BoundSocket = Duplex & { [kConnection]?: Connection };
 
-/** One socket, one session. */
-export class Connection implements ReaderSink, SessionHost {
+/**
+ * One socket, one session. The connection is its session and reader (it extends them), so that each socket costs
+ * one object here rather than three.
+ */
+export class Connection extends Session implements ReaderSink, SessionHost {
+  declare protected readonly config: ConnectionConfig;
   readonly socket: BoundSocket;
-  readonly reader: MessageReader;
-  readonly session: Session;
   readonly sender: FrameSender;
   /** The app asked to stop reading (`pause()`). */
   userPaused = false;
   /** {@link inputClock} time of the last input chunk: the heartbeat's "quiet since" (one store per chunk). */
   lastInputAt = inputClock.now;
   private readonly owner: ConnectionOwner;
-  private readonly isServer: boolean;
-  private readonly closeTimeout: number;
   private readonly extensions: ExtensionMap;
   private closeTimer: NodeJS.Timeout | undefined;
   private readingStopped = false;
@@ -85,24 +119,24 @@ export class Connection implements ReaderSink, SessionHost {
   private inputPausedByUs = false;
 
   constructor(socket: Duplex, head: Buffer, options: ConnectionOptions, owner: ConnectionOwner) {
+    const config = options.config;
+    const extensions = options.extensions;
+    super(
+      null,
+      {
+        isServer: config.isServer,
+        binaryType: options.binaryType,
+        maxPayload: options.maxPayload,
+        inflater: extensions['permessage-deflate'] as Inflater | undefined,
+        autoPong: config.autoPong,
+        maxPendingAutoPongs: config.maxPendingAutoPongs
+      },
+      config
+    );
     this.socket = socket as BoundSocket;
     this.owner = owner;
-    this.isServer = options.isServer;
-    this.closeTimeout = options.closeTimeout;
-    this.extensions = options.extensions;
-    const inflater = options.extensions['permessage-deflate'] as Inflater | undefined;
-    this.reader = new MessageReader(this, {
-      isServer: options.isServer,
-      binaryType: options.binaryType,
-      maxPayload: options.maxPayload,
-      maxFragments: options.maxFragments,
-      maxBufferedChunks: options.maxBufferedChunks,
-      skipUTF8Validation: options.skipUTF8Validation,
-      inflater,
-      schedule: options.allowSynchronousEvents ? undefined : setImmediate
-    });
-    this.session = new Session(this, { autoPong: options.autoPong, maxPendingAutoPongs: options.maxPendingAutoPongs });
-    this.sender = new FrameSender(socket, options.extensions, options.generateMask);
+    this.extensions = extensions;
+    this.sender = new FrameSender(socket, extensions, config.generateMask);
     this.sender.onerror = senderOnError;
 
     const tcp = socket as Partial<Socket>;
@@ -116,7 +150,7 @@ export class Connection implements ReaderSink, SessionHost {
     socket.on('error', socketOnError);
   }
 
-  // ---- ReaderSink: messages and pongs go straight to the owner; the rest through the session ----------------
+  // ---- ReaderSink: messages and pongs go straight to the owner; pings to the session ---------------------------
   onMessage(data: BinaryMessage, isBinary: boolean): void {
     const traffic = this.sender.traffic;
     if (traffic !== null) {
@@ -126,19 +160,16 @@ export class Connection implements ReaderSink, SessionHost {
     }
     this.owner.onMessage(data, isBinary);
   }
-  onPing(data: Buffer): void {
-    this.session.onPing(data);
-  }
   onPong(data: Buffer): void {
     this.owner.onPong(data);
   }
   onClose(code: number, reason: Buffer): void {
-    this.session.onPeerClose(code, reason);
+    this.onPeerClose(code, reason);
     // The transport may already be gone if this frame came out of a late inflate: report now.
     if (this.transportClosed) this.reportClosed();
   }
-  onFailure(failure: ProtocolFailure): void {
-    this.session.onFailure(failure);
+  override onFailure(failure: ProtocolFailure): void {
+    super.onFailure(failure);
     if (this.transportClosed) this.reportClosed();
   }
   onIdle(): void {
@@ -151,12 +182,12 @@ export class Connection implements ReaderSink, SessionHost {
 
   // ---- SessionHost: session → socket / owner --------------------------------------------------------------
   sendPong(data: Buffer, onWritten: () => void): void {
-    const mask = !this.isServer;
+    const mask = !this.config.isServer;
     if (this.owner.replyToPing?.(data, mask, onWritten) === true) return;
     this.sender.autoPong(data, mask, onWritten);
   }
   sendClose(code: number | undefined, reason: string | Buffer | undefined, onWritten: (error?: Error | null) => void): void {
-    this.sender.close(code, reason, !this.isServer, onWritten);
+    this.sender.close(code, reason, !this.config.isServer, onWritten);
   }
   endOutput(): void {
     // Ending twice makes Node build an ERR_STREAM_ALREADY_FINISHED error; skip it.
@@ -168,14 +199,14 @@ export class Connection implements ReaderSink, SessionHost {
   stopReading(): void {
     if (this.readingStopped) return;
     this.readingStopped = true;
-    this.reader.stop();
+    this.stop();
     // Keep draining the socket so the peer's FIN is seen, but ignore the bytes.
     this.socket.removeListener('data', socketOnData);
     process.nextTick(resumeSocket, this.socket);
   }
   startCloseTimer(): void {
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
-    this.closeTimer = setTimeout(destroySocket, this.closeTimeout, this.socket);
+    this.closeTimer = setTimeout(destroySocket, this.config.closeTimeout, this.socket);
   }
   emitPing(data: Buffer): void {
     this.owner.onPing(data);
@@ -185,15 +216,15 @@ export class Connection implements ReaderSink, SessionHost {
   }
 
   // ---- socket events ----------------------------------------------------------------------------------------
-  receive(chunk: Buffer): void {
+  override receive(chunk: Buffer): void {
     this.lastInputAt = inputClock.now;
     // One write per read: replies sent from 'message' handlers (echo, pongs, close echoes) are batched.
     const sender = this.sender;
     if (sender.traffic !== null) sender.traffic.wireBytesIn += chunk.length;
     sender.beginBatch();
-    this.reader.receive(chunk);
+    super.receive(chunk);
     sender.endBatch();
-    if (this.reader.parked && this.reader.pendingBytes > PARKED_INPUT_LIMIT && !this.inputPausedByUs) {
+    if (this.parked && this.pendingBytes > PARKED_INPUT_LIMIT && !this.inputPausedByUs) {
       this.inputPausedByUs = true;
       this.socket.pause();
     }
@@ -201,8 +232,8 @@ export class Connection implements ReaderSink, SessionHost {
 
   /** Our output failed (ws's `senderOnError`): the session ends the socket, then the owner reports the error. */
   onSendError(error: Error): void {
-    if (this.session.state === 'closed') return;
-    this.session.onSendFailure();
+    if (this.state === 'closed') return;
+    this.onSendFailure();
     this.owner.onSendError(error);
   }
 
@@ -220,7 +251,7 @@ export class Connection implements ReaderSink, SessionHost {
 
   onSocketEnd(): void {
     // RFC 6455 §7.1.1 / TCP: the peer will send nothing more; finish our side too.
-    if (this.session.state === 'open') this.session.state = 'closingByPeer';
+    if (this.state === 'open') this.state = 'closingByPeer';
     this.readingStopped = true;
     this.endOutput();
   }
@@ -230,17 +261,17 @@ export class Connection implements ReaderSink, SessionHost {
     socket.removeListener('close', socketOnClose);
     socket.removeListener('data', socketOnData);
     socket.removeListener('end', socketOnEnd);
-    if (this.session.state === 'open') this.session.state = 'closingByPeer';
+    if (this.state === 'open') this.state = 'closingByPeer';
     // Bytes the socket read but we never consumed (we were paused) may still hold the peer's close frame.
     const readable = (socket as Duplex & { readableLength: number }).readableLength;
-    if (!this.readingStopped && !this.reader.finished && readable > 0) {
+    if (!this.readingStopped && !this.finished && readable > 0) {
       const rest = socket.read(readable) as Buffer | null;
-      if (rest !== null) this.reader.receive(rest);
+      if (rest !== null) super.receive(rest);
     }
     this.transportClosed = true;
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
     socket[kConnection] = undefined;
-    if (!this.reader.parked) this.reportClosed();
+    if (!this.parked) this.reportClosed();
   }
 
   /** @internal The socket's 'error' listener reports through here (the owner only observes it). */
@@ -251,13 +282,12 @@ export class Connection implements ReaderSink, SessionHost {
   private reportClosed(): void {
     if (this.closedReported) return;
     this.closedReported = true;
-    this.reader.stop();
+    this.stop();
     const deflate = this.extensions['permessage-deflate'] as { cleanup?: () => void } | undefined;
     if (deflate !== undefined && typeof deflate.cleanup === 'function') deflate.cleanup();
     // The state before 'closed' still says who started closing (a dead transport is marked closingByPeer).
-    const session = this.session;
-    const closedBy: ClosedBy = session.state === 'closingByUs' ? 'local' : session.closeFrameReceived ? 'remote' : 'transport';
-    session.onTransportClosed();
+    const closedBy: ClosedBy = this.state === 'closingByUs' ? 'local' : this.closeFrameReceived ? 'remote' : 'transport';
+    this.onTransportClosed();
     this.owner.onClosed(closedBy);
   }
 }
@@ -278,7 +308,7 @@ function socketOnError(this: BoundSocket, error: Error): void {
   this.on('error', NOOP);
   const connection = this[kConnection];
   if (connection !== undefined) {
-    if (connection.session.state === 'open') connection.session.state = 'closingByPeer';
+    if (connection.state === 'open') connection.state = 'closingByPeer';
     this.destroy();
     connection.reportTransportError(error);
   }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { buildFrame } from '../helpers/frame-bytes.mjs';
 
 const require = createRequire(import.meta.url);
-const { Connection } = require('../../dist/cjs/io/connection.js');
+const { Connection, connectionConfig } = require('../../dist/cjs/io/connection.js');
 
 function setup() {
   const pending = [];
@@ -21,10 +21,12 @@ function setup() {
     onFailure: (failure) => calls.push(`failure ${failure.closeCode}`),
     onClosed: () => calls.push('closed')
   };
+  const config = connectionConfig(true, {
+    maxFragments: 0, maxBufferedChunks: 0, maxPendingAutoPongs: 0, autoPong: true, allowSynchronousEvents: true,
+    skipUTF8Validation: false, closeTimeout: 1000
+  }, undefined);
   new Connection(socket, Buffer.alloc(0), {
-    isServer: true, binaryType: 'nodebuffer', maxPayload: 0, maxFragments: 0, maxBufferedChunks: 0,
-    maxPendingAutoPongs: 0, autoPong: true, allowSynchronousEvents: true, skipUTF8Validation: false,
-    closeTimeout: 1000, extensions: { 'permessage-deflate': inflater }
+    config, binaryType: 'nodebuffer', maxPayload: 0, extensions: { 'permessage-deflate': inflater }
   }, owner);
   // A compressed (RSV1) binary frame: the reader hands it to the inflater and waits.
   socket.push(buildFrame({ opcode: 0x2, rsv: 4, key: Buffer.from([1, 2, 3, 4]), payload: Buffer.from([1, 2, 3]) }));
