@@ -16,6 +16,7 @@ import type { ExtensionMap } from '../io/sender';
 import { armHandshakeTimers, clearHandshakeTimer } from '../io/handshake-timer';
 import { isHttp2Stream, writeAccept } from '../io/handshake-response';
 import { PortServer } from '../io/port-server';
+import { isBound } from '../io/connection';
 import { checkExtendedConnect, formatExtendedConnectAccept } from '../core/http2-handshake';
 import { EMPTY_BUFFER } from '../core/constants';
 import {
@@ -91,8 +92,6 @@ type UpgradeCallback<T> = (websocket: T, request: IncomingMessage, data?: unknow
 const RUNNING = 0;
 const CLOSING = 1;
 const CLOSED = 2;
-
-const kHandled = Symbol('sockwire.upgradeHandled');
 
 /** Port mode: a connection must finish its upgrade within this many ms (not in ws; a slowloris guard). */
 const DEFAULT_HANDSHAKE_TIMEOUT = 30000;
@@ -353,7 +352,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     key: string,
     protocols: Set<string>,
     req: IncomingMessage,
-    socket: Duplex & { [kHandled]?: boolean },
+    socket: Duplex,
     head: Buffer,
     callback: UpgradeCallback<InstanceType<WS>>,
     auth?: { data: unknown }
@@ -366,7 +365,7 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
       abandonUpgrade(this._hub, req, socket);
       return;
     }
-    if (socket[kHandled]) {
+    if (isBound(socket)) {
       throw new Error(
         'server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration'
       );
@@ -396,7 +395,6 @@ export class WebSocketServer<WS extends typeof WebSocket = typeof WebSocket> ext
     clearHandshakeTimer(socket);
     writeAccept(socket, headers);
     socket.removeListener('error', socketOnError);
-    socket[kHandled] = true;
     ws.setSocket(socket, head, this.options);
     ws._hub = this._hub;
     this._hub.attach(ws, auth?.data, auth !== undefined);

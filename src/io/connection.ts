@@ -98,6 +98,11 @@ const PARKED_INPUT_LIMIT = 16 * 1024;
 const kConnection = Symbol('sockwire.connection');
 type BoundSocket = Duplex & { [kConnection]?: Connection };
 
+/** True while a connection owns `socket` (ws refuses to upgrade one socket twice). */
+export function isBound(socket: Duplex): boolean {
+  return (socket as BoundSocket)[kConnection] !== undefined;
+}
+
 /**
  * One socket, one session. The connection is its session and reader (it extends them), so that each socket costs
  * one object here rather than three.

@@ -34,17 +34,22 @@ const REASON_PREFIX = 'Request head refused: ';
 /** Node's `server.headersTimeout`: a head begun must be complete within this (when no shorter handshake limit). */
 const HEADERS_TIMEOUT = 60000;
 
-const kReader = Symbol('sockwire.requestHead');
-const kChunks = Symbol('sockwire.requestChunks');
-const kTimer = Symbol('sockwire.headersTimer');
+/** The state of a head being read: one object under one symbol, so an upgraded socket keeps a single slot for it. */
+class PendingHead {
+  readonly reader: RequestHeadReader;
+  /** The chunks of an incomplete head (replayed to Node's server if the request is not an upgrade). */
+  chunks: Buffer[] | null = null;
+  timer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(limits: RequestHeadOptions) {
+    this.reader = new RequestHeadReader(limits);
+  }
+}
+
+const kPending = Symbol('sockwire.pendingHead');
 
 /** A connection whose head is still being read. */
-type PendingSocket = net.Socket & {
-  [kReader]?: RequestHeadReader;
-  [kChunks]?: Buffer[];
-  [kTimer]?: NodeJS.Timeout;
-  server: PortServer;
-};
+type PendingSocket = net.Socket & { [kPending]?: PendingHead; server: PortServer };
 
 /** The non-public members of `IncomingMessage` that Node's parser sets; `_addHeaderLines` applies Node's rules. */
 interface ParsedIncomingMessage {
@@ -85,7 +90,7 @@ export class PortServer extends net.Server {
 
   /** Stop listening. As `http.Server#close()`: connections that sent nothing yet, and idle kept-alive ones, end now. */
   override close(callback?: (error?: Error) => void): this {
-    for (const socket of this.pending) if (!(socket[kReader] as RequestHeadReader).begun) socket.destroy();
+    for (const socket of this.pending) if (!(socket[kPending] as PendingHead).reader.begun) socket.destroy();
     this.fallback.closeIdleConnections();
     return super.close(callback);
   }
@@ -102,7 +107,7 @@ export class PortServer extends net.Server {
 }
 
 function onConnection(this: PortServer, socket: PendingSocket): void {
-  socket[kReader] = new RequestHeadReader(this.headLimits);
+  socket[kPending] = new PendingHead(this.headLimits);
   this.track(socket);
   socket.on('data', onData);
   socket.on('end', onEnd);
@@ -111,14 +116,14 @@ function onConnection(this: PortServer, socket: PendingSocket): void {
 }
 
 function onData(this: PendingSocket, chunk: Buffer): void {
-  const reader = this[kReader] as RequestHeadReader;
-  const outcome = reader.push(chunk);
+  const pending = this[kPending] as PendingHead;
+  const outcome = pending.reader.push(chunk);
   if (outcome.state === 'incomplete') {
-    (this[kChunks] ??= []).push(chunk);
-    if (this[kTimer] === undefined && this.server.headersDeadline) this[kTimer] = setTimeout(expire, HEADERS_TIMEOUT, this);
+    (pending.chunks ??= []).push(chunk);
+    if (pending.timer === undefined && this.server.headersDeadline) pending.timer = setTimeout(expire, HEADERS_TIMEOUT, this);
     return;
   }
-  const chunks = this[kChunks];
+  const chunks = pending.chunks;
   const server = this.server;
   release(this);
   if (outcome.state === 'invalid') {
@@ -131,14 +136,14 @@ function onData(this: PendingSocket, chunk: Buffer): void {
   } else {
     // Not an upgrade: Node's server reads the request again from its first byte and answers it as it always did.
     unflow(this);
-    this.unshift(chunks === undefined ? chunk : Buffer.concat([...chunks, chunk]));
+    this.unshift(chunks === null ? chunk : Buffer.concat([...chunks, chunk]));
     server.fallback.emit('connection', this);
   }
 }
 
 /** The client ended its side mid-head: Node answers 400 for a begun head, else just ends the connection. */
 function onEnd(this: PendingSocket): void {
-  const begun = (this[kReader] as RequestHeadReader).begun;
+  const begun = (this[kPending] as PendingHead).reader.begun;
   release(this);
   if (begun) refuse(this, 400, 'the client ended the connection within it');
   else this.end();
@@ -154,21 +159,22 @@ function onClose(this: PendingSocket): void {
 }
 
 function expire(socket: PendingSocket): void {
-  socket[kTimer] = undefined;
+  (socket[kPending] as PendingHead).timer = undefined;
   release(socket);
   refuse(socket, 408, `not complete within ${HEADERS_TIMEOUT} ms`);
 }
 
 /** The head is read (or the connection is over): drop the reader's listeners and state. */
 function release(socket: PendingSocket): void {
-  if (socket[kReader] === undefined) return;
+  const pending = socket[kPending];
+  if (pending === undefined) return;
   socket.server.untrack(socket);
   socket.removeListener('data', onData);
   socket.removeListener('end', onEnd);
   socket.removeListener('error', onError);
   socket.removeListener('close', onClose);
-  if (socket[kTimer] !== undefined) clearTimeout(socket[kTimer]);
-  socket[kReader] = socket[kChunks] = socket[kTimer] = undefined;
+  if (pending.timer !== undefined) clearTimeout(pending.timer);
+  socket[kPending] = undefined;
 }
 
 /** As Node's server on a parse error: write the fixed answer if still possible, then destroy; tell the owner. */
