@@ -86,16 +86,17 @@ const TAIL_CHUNK_SIZE = 16 * 1024;
 /** 2^53 − 1 splits into a high 32-bit word of at most 2^21 − 1. */
 const MAX_HIGH_WORD = 0x1fffff;
 
-/** Streaming frame parser and message assembler. */
-export class MessageReader {
+/**
+ * Streaming frame parser and message assembler. It extends the queue of its own input so that a reader (and the
+ * connection built on it) is one object.
+ */
+export class MessageReader extends ChunkQueue {
   binaryType: BinaryType;
   /** 0 = no limit; may change while a connection is open (ws's `_receiver._maxPayload`). */
   maxPayload: number;
   protected readonly config: ReaderConfig;
   private readonly sink: ReaderSink;
   private readonly inflater: Inflater | undefined;
-
-  private readonly input = new ChunkQueue();
 
   private readState = State.Info;
   private fin = false;
@@ -126,6 +127,7 @@ export class MessageReader {
    * many readers share one normalized copy of the fixed options; by default it is made from `options`.
    */
   constructor(sink: ReaderSink | null, options: MessageReaderOptions, config: ReaderConfig = readerConfig(options)) {
+    super();
     this.sink = sink ?? (this as unknown as ReaderSink);
     this.config = config;
     this.binaryType = options.binaryType ?? 'nodebuffer';
@@ -146,50 +148,49 @@ export class MessageReader {
 
   /** Bytes received but not yet parsed. */
   get pendingBytes(): number {
-    return this.input.length;
+    return this.length;
   }
 
   /** Stop for good and drop anything buffered (after the close handshake or a failure). */
   stop(): void {
     this.readState = State.Done;
-    this.input.clear();
+    this.clear();
   }
 
   /** Feed bytes from the peer. Chunks are kept as views; payloads are unmasked in place. */
   receive(chunk: Buffer): void {
     if (this.readState === State.Done || chunk.length === 0) return;
-    if (this.config.maxBufferedChunks > 0 && this.input.chunks.length >= this.config.maxBufferedChunks) {
+    if (this.config.maxBufferedChunks > 0 && this.chunks.length >= this.config.maxBufferedChunks) {
       this.failWith(fail('WS_ERR_TOO_MANY_BUFFERED_PARTS', 'Too many buffered chunks', false));
       return;
     }
-    this.input.push(chunk);
+    this.push(chunk);
     if (this.readState !== State.Parked) this.run();
   }
 
   /** Process as much buffered input as possible. */
   private run(): void {
-    const input = this.input;
     for (;;) {
       switch (this.readState) {
         case State.Info:
-          if (input.length < 2 || !this.readInfo()) return;
+          if (this.length < 2 || !this.readInfo()) return;
           break;
         case State.Length16:
-          if (input.length < 2) return;
-          this.payloadLength = input.readUInt16();
+          if (this.length < 2) return;
+          this.payloadLength = this.readUInt16();
           if (!this.haveLength()) return;
           break;
         case State.Length64:
-          if (input.length < 8 || !this.readLength64() || !this.haveLength()) return;
+          if (this.length < 8 || !this.readLength64() || !this.haveLength()) return;
           break;
         case State.MaskKey:
-          if (input.length < 4) return;
-          this.maskWord = input.readUInt32();
+          if (this.length < 4) return;
+          this.maskWord = this.readUInt32();
           this.readState = State.Payload;
           break;
         case State.Payload:
-          if (input.length < this.payloadLength) {
-            if (input.length > this.checkedPrefix && this.checksTextEarly()) this.checkArrivedText();
+          if (this.length < this.payloadLength) {
+            if (this.length > this.checkedPrefix && this.checksTextEarly()) this.checkArrivedText();
             return;
           }
           this.readPayload();
@@ -202,7 +203,7 @@ export class MessageReader {
 
   /** RFC 6455 §5.2 first two bytes, with ws's checks in ws's order. */
   private readInfo(): boolean {
-    const info = this.input.readUInt16();
+    const info = this.readUInt16();
     const b0 = info >> 8;
     const b1 = info & 0xff;
     if ((b0 & 0x30) !== 0) return this.failWith(fail('WS_ERR_UNEXPECTED_RSV_2_3', 'RSV2 and RSV3 must be clear'));
@@ -248,8 +249,8 @@ export class MessageReader {
 
   /** RFC 6455 §5.2: 64-bit length; we refuse anything a JS number cannot hold exactly. */
   private readLength64(): boolean {
-    const high = this.input.readUInt32();
-    const low = this.input.readUInt32();
+    const high = this.readUInt32();
+    const low = this.readUInt32();
     if (high > MAX_HIGH_WORD) {
       return this.failWith(
         fail('WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH', 'Unsupported WebSocket frame: payload length > 2^53 - 1', false)
@@ -281,8 +282,8 @@ export class MessageReader {
    * received part can no longer start valid UTF-8 fails now (1007), not when its last byte arrives.
    */
   private checkArrivedText(): void {
-    const arrived = copyUnread(this.input, this.checkedPrefix, this.masked ? this.maskWord : 0);
-    this.checkedPrefix = this.input.length;
+    const arrived = copyUnread(this, this.checkedPrefix, this.masked ? this.maskWord : 0);
+    this.checkedPrefix = this.length;
     this.textValidator ??= new Utf8StreamValidator();
     if (!this.textValidator.push(arrived)) this.failWith(fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 sequence'));
   }
@@ -292,7 +293,7 @@ export class MessageReader {
     if (this.payloadLength > 0) {
       // An 'arraybuffer' message is delivered as the payload's own ArrayBuffer, which needs a target starting it.
       const exact = this.binaryType === 'arraybuffer' && this.messageOpcode === OPCODE_BINARY;
-      data = this.input.read(this.payloadLength, this.masked ? this.maskWord : 0, exact);
+      data = this.read(this.payloadLength, this.masked ? this.maskWord : 0, exact);
     }
     this.readState = State.Info;
     if (this.opcode >= OPCODE_CLOSE) {
@@ -483,7 +484,7 @@ export class MessageReader {
 
   private failWith(failure: ProtocolFailure): false {
     this.readState = State.Done;
-    this.input.clear();
+    this.clear();
     this.fragments = null;
     this.soleFragment = null;
     this.tail = null;
