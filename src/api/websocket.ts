@@ -86,21 +86,24 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   /** @internal Client only, while connecting (a prototype default: server sockets carry no slot for it). */
   declare _req: ClientRequest | null;
   /** @internal */ _isServer: boolean;
-  /** @internal */ _protocol = '';
-  /** @internal Negotiated extensions; a shared empty object until one is negotiated. */
-  _extensions: ExtensionMap = NO_EXTENSIONS;
+  /** @internal The negotiated subprotocol (prototype default ''). */
+  declare _protocol: string;
+  /** @internal Negotiated extensions (prototype default: a shared empty object). */
+  declare _extensions: ExtensionMap;
   /** @internal Client only (prototype default ''). */
   declare _url: string;
   /** @internal Client only (prototype default 0). */
   declare _redirects: number;
-  /** @internal */ _paused = false;
-  /** @internal Ready state before a connection exists (connecting, or aborted while connecting). */
-  _preState: 0 | 2 | 3 = 0;
-  /** @internal */ _errorEmitted = false;
-  /** @internal sockwire features: the accepting server's shared state (server side only). */
-  _hub: ServerHub | null = null;
-  /** @internal sockwire features: this socket's opt-in state; null while it uses none (the ws-identical path). */
-  _features: SocketFeatures | null = null;
+  /** @internal Prototype default false. */
+  declare _paused: boolean;
+  /** @internal Ready state before a connection exists (connecting, or aborted while connecting); default 0. */
+  declare _preState: 0 | 2 | 3;
+  /** @internal Prototype default false. */
+  declare _errorEmitted: boolean;
+  /** @internal sockwire features: the accepting server's shared state (server side only; default null). */
+  declare _hub: ServerHub | null;
+  /** @internal sockwire features: this socket's opt-in state; null (the default) while it uses none. */
+  declare _features: SocketFeatures | null;
   /** ws internal (see ws-internals.ts): the frame writer, null before the connection opened. */
   declare readonly _sender: FrameSender | null;
   /** ws internal: the live payload limit as `_receiver._maxPayload`, null before the connection opened. */
@@ -109,10 +112,12 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   declare readonly _closeCode: number;
   /** ws internal: the reason `'close'` reports. */
   declare readonly _closeMessage: Buffer;
-  private _binaryType: BinaryType = 'nodebuffer';
+  /** Prototype default 'nodebuffer'. */
+  declare private _binaryType: BinaryType;
   /** Rarely written (sends before a socket or after close): a prototype default of 0, no slot per socket. */
   declare private _bufferedAmountWithoutSocket: number;
-  private _closeEmitted = false;
+  /** Prototype default false. */
+  declare private _closeEmitted: boolean;
   /**
    * The limits this socket was created with: on the server side a reference to the server's options (one object per
    * server); on the client side only the limits, copied, so that the socket never holds the caller's other options
@@ -496,9 +501,26 @@ for (const property of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused'
   Object.defineProperty(WebSocket.prototype, property, { ...descriptor, enumerable: true });
 }
 defineEventHandlerAttributes(WebSocket.prototype);
-// Defaults of the fields only some sockets ever write (client handshake state, bytes counted without a socket): an
-// accepted socket never gets them as own properties, which keeps every server-side WebSocket 32 bytes smaller.
-for (const [name, value] of Object.entries({ _req: null, _url: '', _redirects: 0, _bufferedAmountWithoutSocket: 0 })) {
+// Defaults of the fields only some sockets ever write (client handshake state, bytes counted without a socket,
+// a negotiated subprotocol or extension, pause, features, the end of the socket's life): a socket gets an own
+// property only when it writes one. An idle accepted WebSocket then holds EventEmitter's fields, its connection,
+// socket, side, hub and options: 104 bytes (heap snapshot), where every field as its own slot made 200.
+const PROTOTYPE_DEFAULTS = {
+  _req: null,
+  _url: '',
+  _redirects: 0,
+  _bufferedAmountWithoutSocket: 0,
+  _protocol: '',
+  _extensions: NO_EXTENSIONS,
+  _paused: false,
+  _preState: 0,
+  _errorEmitted: false,
+  _hub: null,
+  _features: null,
+  _binaryType: 'nodebuffer',
+  _closeEmitted: false
+};
+for (const [name, value] of Object.entries(PROTOTYPE_DEFAULTS)) {
   Object.defineProperty(WebSocket.prototype, name, { value, writable: true, configurable: true, enumerable: false });
 }
 WebSocket.prototype.addEventListener = addEventListener;
