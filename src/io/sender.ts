@@ -56,38 +56,41 @@ const BATCH_FRAME_LIMIT = 1024;
 
 /** The frame writer behind `WebSocket`; exported to users as ws's `Sender`. */
 export class FrameSender {
-  /** Bytes accepted but waiting for compression or a Blob read (part of `bufferedAmount`). */
-  _bufferedBytes = 0;
+  /** Bytes accepted but waiting for compression or a Blob read (part of `bufferedAmount`); default 0. */
+  declare _bufferedBytes: number;
   /**
    * The server's traffic counters (set by its hub), or null. The connection's read side counts through this same
-   * pointer, so one field serves both directions.
+   * pointer, so one field serves both directions. Default null.
    */
-  traffic: TrafficCounters | null = null;
+  declare traffic: TrafficCounters | null;
   /** Called (as ws's `Sender#onerror`) when a queued Blob could not be read, after the failed callbacks. */
   onerror: (error: Error) => void = NOOP;
   /** The transport (ws exposes it as `_sender._socket`). */
   readonly _socket: Duplex;
   private readonly extensions: ExtensionMap;
-  private readonly generateMask: ((mask: Buffer) => void) | undefined;
-  private readonly maskBuffer: Buffer | undefined;
+  /** The client's `generateMask` option and the key buffer it fills; both default to undefined. */
+  declare private readonly generateMask: ((mask: Buffer) => void) | undefined;
+  declare private readonly maskBuffer: Buffer | undefined;
   private firstFragment = true;
   private compressCurrent = false;
   private busy = false;
   /** Operations waiting behind the one in flight, with their callbacks (to fail them if the socket dies). */
-  private queue: QueuedOperation[] | null = null;
+  declare private queue: QueuedOperation[] | null;
   // Small frames written while a batch is open (one socket read's worth of replies) leave in one write. They are
   // packed into the process's frame slab from `batchStart`; `batchBytes` of it are filled.
   private batching = false;
   private batchSlab: Buffer | null = null;
   private batchStart = 0;
   private batchBytes = 0;
-  private batchCallbacks: WriteCallback[] | null = null;
+  declare private batchCallbacks: WriteCallback[] | null;
 
   constructor(socket: Duplex, extensions?: ExtensionMap, generateMask?: (mask: Buffer) => void) {
     this._socket = socket;
     this.extensions = extensions ?? {};
-    this.generateMask = generateMask;
-    if (generateMask !== undefined) this.maskBuffer = Buffer.alloc(4);
+    if (generateMask !== undefined) {
+      this.generateMask = generateMask;
+      this.maskBuffer = Buffer.alloc(4);
+    }
   }
 
   private get deflate(): DeflateLike | undefined {
@@ -457,4 +460,17 @@ function callAll(callbacks: WriteCallback[]): WriteCallback {
   return (error?: Error | null) => {
     for (const callback of callbacks) callback(error);
   };
+}
+
+// Defaults of the fields most senders never write (deflate and Blob bookkeeping, counters, a queue behind an
+// operation in flight, callbacks of a batch, the client's `generateMask`): no slot for them per socket.
+for (const [name, value] of Object.entries({
+  _bufferedBytes: 0,
+  traffic: null,
+  generateMask: undefined,
+  maskBuffer: undefined,
+  queue: null,
+  batchCallbacks: null
+})) {
+  Object.defineProperty(FrameSender.prototype, name, { value, writable: true, configurable: true, enumerable: false });
 }
