@@ -5,7 +5,8 @@
 // slab, and the slab's filled part leaves in one write per read, as sockwire does. Two shapes:
 // - `bare`: the payload goes straight to a function that frames the reply (no event, no options object);
 // - `api`: what the ws API obliges, an EventEmitter `'message'` event with `(data, isBinary)` per message and a
-//   listener that calls `send(data, { binary: isBinary })`, whose options are read as a spread would.
+//   listener that calls `send(data, { binary: isBinary })`, whose options are read as a spread would. Its listener
+//   table is a fast-mode object (as sockwire's `useCompactListenerTable`), the least an emitter per socket holds.
 // `node minimal-echo.mjs bare|api [port]` prints one JSON line {impl, port, pid}, as raw-echo.mjs does.
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
@@ -23,6 +24,7 @@ let slabUsed = 0;
 class MinimalSocket extends EventEmitter {
   constructor(socket) {
     super();
+    this._events = Object.setPrototypeOf({}, null);
     // Unused by this echo, but every ws-shaped socket holds its transport, and the idle-RSS floor counts that slot.
     this.socket = socket;
   }
