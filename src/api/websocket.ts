@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { BINARY_TYPES, EMPTY_BUFFER, type BinaryType } from '../core/constants';
+import { setPrototypeDefaults } from '../core/prototype-defaults';
 import type { BinaryMessage } from '../core/binary-data';
 import { toError, type ProtocolFailure } from '../core/errors';
 import { readyStateOf, type Session } from '../core/session';
@@ -505,7 +506,7 @@ defineEventHandlerAttributes(WebSocket.prototype);
 // a negotiated subprotocol or extension, pause, features, the end of the socket's life): a socket gets an own
 // property only when it writes one. An idle accepted WebSocket then holds EventEmitter's fields, its connection,
 // socket, side, hub and options: 104 bytes (heap snapshot), where every field as its own slot made 200.
-const PROTOTYPE_DEFAULTS = {
+setPrototypeDefaults(WebSocket.prototype, {
   _req: null,
   _url: '',
   _redirects: 0,
@@ -519,10 +520,7 @@ const PROTOTYPE_DEFAULTS = {
   _features: null,
   _binaryType: 'nodebuffer',
   _closeEmitted: false
-};
-for (const [name, value] of Object.entries(PROTOTYPE_DEFAULTS)) {
-  Object.defineProperty(WebSocket.prototype, name, { value, writable: true, configurable: true, enumerable: false });
-}
+});
 WebSocket.prototype.addEventListener = addEventListener;
 WebSocket.prototype.removeEventListener = removeEventListener;
 

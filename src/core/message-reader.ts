@@ -7,6 +7,7 @@ import { EMPTY_BUFFER, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OP
 import { isValidCloseCode } from './close-codes';
 import { fail, failFromError, type ProtocolFailure } from './errors';
 import { ChunkQueue, copyUnread } from './chunk-queue';
+import { setPrototypeDefaults } from './prototype-defaults';
 import { isValidUtf8, Utf8StreamValidator } from './utf8';
 import { concat, shapeBinary, type BinaryMessage } from './binary-data';
 
@@ -96,11 +97,11 @@ export class MessageReader extends ChunkQueue {
   maxPayload: number;
   protected readonly config: ReaderConfig;
   private readonly sink: ReaderSink;
-  private readonly inflater: Inflater | undefined;
+  /** Present when permessage-deflate was negotiated (a prototype default of undefined otherwise). */
+  declare protected readonly inflater: Inflater | undefined;
 
   private readState = State.Info;
   private fin = false;
-  private compressed = false;
   private opcode = 0;
   private masked = false;
   private payloadLength = 0;
@@ -109,18 +110,20 @@ export class MessageReader extends ChunkQueue {
 
   // The message being assembled.
   private messageOpcode = 0;
-  private messageCompressed = false;
   private messageLength = 0;
   private framePayloadTotal = 0;
   private frameCount = 0;
   // Most messages are one frame: keep that frame alone and only build a list when a second one arrives.
   private soleFragment: Buffer | null = null;
-  private fragments: Buffer[] | null = null;
-  private tail: Buffer | null = null;
-  private tailLength = 0;
-  private textValidator: Utf8StreamValidator | null = null;
+  // Prototype defaults (see the end of this file): only compressed, fragmented or slowly arriving text messages
+  // write them, so a connection that never had one keeps no slot for them.
+  declare private messageCompressed: boolean;
+  declare private fragments: Buffer[] | null;
+  declare private tail: Buffer | null;
+  declare private tailLength: number;
+  declare private textValidator: Utf8StreamValidator | null;
   /** Payload bytes of the current (incomplete) text frame already checked as they arrived. */
-  private checkedPrefix = 0;
+  declare private checkedPrefix: number;
 
   /**
    * `sink` null means the subclass is its own sink (one object per connection instead of two). `config` lets
@@ -133,7 +136,7 @@ export class MessageReader extends ChunkQueue {
     this.binaryType = options.binaryType ?? 'nodebuffer';
     const maxPayload = Number(options.maxPayload);
     this.maxPayload = maxPayload > 0 ? maxPayload : 0;
-    this.inflater = options.inflater;
+    if (options.inflater !== undefined) this.inflater = options.inflater;
   }
 
   /** True once a close frame was read or a failure reported. */
@@ -221,7 +224,7 @@ export class MessageReader extends ChunkQueue {
       opcode = this.messageOpcode;
     } else if (opcode === OPCODE_TEXT || opcode === OPCODE_BINARY) {
       if (this.messageOpcode !== 0) return this.failWith(fail('WS_ERR_INVALID_OPCODE', `invalid opcode ${opcode}`));
-      this.messageCompressed = compressed;
+      if (compressed) this.messageCompressed = true;
     } else if (opcode >= OPCODE_CLOSE && opcode <= OPCODE_PONG) {
       // RFC 6455 §5.5: control frames are never fragmented and carry at most 125 bytes.
       if (!this.fin) return this.failWith(fail('WS_ERR_EXPECTED_FIN', 'FIN must be set'));
@@ -235,7 +238,6 @@ export class MessageReader extends ChunkQueue {
       return this.failWith(fail('WS_ERR_INVALID_OPCODE', `invalid opcode ${opcode}`));
     }
     this.opcode = opcode;
-    this.compressed = compressed;
     if (opcode < OPCODE_CLOSE && this.messageOpcode === 0) this.messageOpcode = opcode;
     // RFC 6455 §5.1: clients mask, servers do not.
     this.masked = (b1 & 0x80) !== 0;
@@ -310,7 +312,7 @@ export class MessageReader extends ChunkQueue {
       return;
     }
     const checked = this.checkedPrefix;
-    this.checkedPrefix = 0;
+    if (checked !== 0) this.checkedPrefix = 0;
     this.addFragment(checked === 0 ? data : data.subarray(checked), data);
   }
 
@@ -416,16 +418,15 @@ export class MessageReader extends ChunkQueue {
 
   private resetMessage(): void {
     this.messageOpcode = 0;
-    this.messageCompressed = false;
     this.messageLength = 0;
     this.framePayloadTotal = 0;
     this.frameCount = 0;
-    this.fragments = null;
     this.soleFragment = null;
-    this.tail = null;
-    this.tailLength = 0;
-    this.textValidator = null;
-    this.checkedPrefix = 0;
+    // Written only when set, so that they stay prototype defaults on connections that never used them.
+    if (this.messageCompressed) this.messageCompressed = false;
+    if (this.fragments !== null) this.fragments = null;
+    if (this.textValidator !== null) this.textValidator = null;
+    if (this.checkedPrefix !== 0) this.checkedPrefix = 0;
   }
 
   /** RFC 6455 §5.5. */
@@ -485,10 +486,20 @@ export class MessageReader extends ChunkQueue {
   private failWith(failure: ProtocolFailure): false {
     this.readState = State.Done;
     this.clear();
-    this.fragments = null;
     this.soleFragment = null;
-    this.tail = null;
+    if (this.fragments !== null) this.fragments = null;
+    if (this.tail !== null) this.tail = null;
     this.sink.onFailure(failure);
     return false;
   }
 }
+
+setPrototypeDefaults(MessageReader.prototype, {
+  inflater: undefined,
+  messageCompressed: false,
+  fragments: null,
+  tail: null,
+  tailLength: 0,
+  textValidator: null,
+  checkedPrefix: 0
+});

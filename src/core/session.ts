@@ -4,6 +4,7 @@
  */
 import type { ProtocolFailure } from './errors';
 import { EMPTY_BUFFER } from './constants';
+import { setPrototypeDefaults } from './prototype-defaults';
 import { MessageReader, readerConfig, type MessageReaderOptions, type ReaderConfig, type ReaderSink } from './message-reader';
 
 /** Who started closing, or whether we are done. Mapped to `readyState` in {@link readyStateOf}. */
@@ -65,17 +66,19 @@ export function sessionConfig(options: SessionOptions): SessionConfig {
  */
 export class Session extends MessageReader {
   state: SessionState = 'open';
-  closeFrameSent = false;
-  closeFrameReceived = false;
-  failed = false;
-  /** The code `'close'` reports: the peer's, 1005 if it sent none, 1006 until a close frame arrives. */
-  closeCode = 1006;
-  closeReason: Buffer = EMPTY_BUFFER;
   declare protected readonly config: SessionConfig;
-  private pendingAutoPongs = 0;
   private readonly host: SessionHost;
+  // Prototype defaults (see the end of this file): written only once pings or the close handshake happen, so an
+  // open connection keeps no slot for them.
+  declare closeFrameSent: boolean;
+  declare closeFrameReceived: boolean;
+  declare failed: boolean;
+  /** The code `'close'` reports: the peer's, 1005 if it sent none, 1006 until a close frame arrives. */
+  declare closeCode: number;
+  declare closeReason: Buffer;
+  declare private pendingAutoPongs: number;
   /** Created on the first auto-pong only: most connections never see a ping. */
-  private autoPongWritten: (() => void) | null = null;
+  declare private autoPongWritten: (() => void) | null;
 
   /** `host` null means the subclass is the host (and the reader's sink) itself. */
   constructor(host: (SessionHost & ReaderSink) | null, options: SessionOptions, config: SessionConfig = sessionConfig(options)) {
@@ -169,3 +172,13 @@ export class Session extends MessageReader {
     return this.closeFrameSent && this.closeFrameReceived;
   }
 }
+
+setPrototypeDefaults(Session.prototype, {
+  closeFrameSent: false,
+  closeFrameReceived: false,
+  failed: false,
+  closeCode: 1006,
+  closeReason: EMPTY_BUFFER,
+  pendingAutoPongs: 0,
+  autoPongWritten: null
+});

@@ -15,6 +15,7 @@ import { FrameSender, type ExtensionMap } from './sender';
 import { inputClock } from './timer-wheel';
 import { messageByteLength } from './traffic';
 import { destroyTransport } from './handshake-response';
+import { setPrototypeDefaults } from '../core/prototype-defaults';
 
 /** What the connection reports to the object that owns it. */
 export interface ConnectionOwner {
@@ -111,17 +112,17 @@ export class Connection extends Session implements ReaderSink, SessionHost {
   declare protected readonly config: ConnectionConfig;
   readonly socket: BoundSocket;
   readonly sender: FrameSender;
-  /** The app asked to stop reading (`pause()`). */
-  userPaused = false;
   /** {@link inputClock} time of the last input chunk: the heartbeat's "quiet since" (one store per chunk). */
   lastInputAt = inputClock.now;
   private readonly owner: ConnectionOwner;
-  private readonly extensions: ExtensionMap;
-  private closeTimer: NodeJS.Timeout | undefined;
-  private readingStopped = false;
-  private transportClosed = false;
-  private closedReported = false;
-  private inputPausedByUs = false;
+  // Prototype defaults (see the end of this file): written on pause, on a parked reader's overflow or at close.
+  /** The app asked to stop reading (`pause()`). */
+  declare userPaused: boolean;
+  declare private closeTimer: NodeJS.Timeout | undefined;
+  declare private readingStopped: boolean;
+  declare private transportClosed: boolean;
+  declare private closedReported: boolean;
+  declare private inputPausedByUs: boolean;
 
   constructor(socket: Duplex, head: Buffer, options: ConnectionOptions, owner: ConnectionOwner) {
     const config = options.config;
@@ -140,7 +141,6 @@ export class Connection extends Session implements ReaderSink, SessionHost {
     );
     this.socket = socket as BoundSocket;
     this.owner = owner;
-    this.extensions = extensions;
     this.sender = new FrameSender(socket, extensions, config.generateMask);
     this.sender.onerror = senderOnError;
 
@@ -288,7 +288,8 @@ export class Connection extends Session implements ReaderSink, SessionHost {
     if (this.closedReported) return;
     this.closedReported = true;
     this.stop();
-    const deflate = this.extensions['permessage-deflate'] as { cleanup?: () => void } | undefined;
+    // The inflater is the negotiated permessage-deflate object, which also holds the compressor.
+    const deflate = this.inflater as { cleanup?: () => void } | undefined;
     if (deflate !== undefined && typeof deflate.cleanup === 'function') deflate.cleanup();
     // The state before 'closed' still says who started closing (a dead transport is marked closingByPeer).
     const closedBy: ClosedBy = this.state === 'closingByUs' ? 'local' : this.closeFrameReceived ? 'remote' : 'transport';
@@ -327,3 +328,12 @@ function resumeSocket(socket: Duplex): void {
 function destroySocket(socket: Duplex): void {
   destroyTransport(socket);
 }
+
+setPrototypeDefaults(Connection.prototype, {
+  userPaused: false,
+  closeTimer: undefined,
+  readingStopped: false,
+  transportClosed: false,
+  closedReported: false,
+  inputPausedByUs: false
+});

@@ -9,6 +9,7 @@ import { EMPTY_BUFFER, NOOP, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PO
 import { encodeFrame, encodeFrameParts, headerSize, MERGE_LIMIT, writeFrameAt, type FrameOptions } from '../core/frame';
 import { randomMask } from '../core/mask-pool';
 import { isValidCloseCode } from '../core/close-codes';
+import { setPrototypeDefaults } from '../core/prototype-defaults';
 import { isBlob, toBytes, type SendData } from './data';
 import type { TrafficCounters } from './traffic';
 import { frameSlab } from './frame-slab';
@@ -464,13 +465,11 @@ function callAll(callbacks: WriteCallback[]): WriteCallback {
 
 // Defaults of the fields most senders never write (deflate and Blob bookkeeping, counters, a queue behind an
 // operation in flight, callbacks of a batch, the client's `generateMask`): no slot for them per socket.
-for (const [name, value] of Object.entries({
+setPrototypeDefaults(FrameSender.prototype, {
   _bufferedBytes: 0,
   traffic: null,
   generateMask: undefined,
   maskBuffer: undefined,
   queue: null,
   batchCallbacks: null
-})) {
-  Object.defineProperty(FrameSender.prototype, name, { value, writable: true, configurable: true, enumerable: false });
-}
+});
