@@ -1,5 +1,5 @@
 // Profiles one echo server under wsload and prints the top self-time functions:
-// `node bench/profile.mjs [--impl sockwire|ws|ws-addons] [--mode echo|connect] [--size 16] [--depth 1] [--conns 100]
+// `node bench/profile.mjs [--impl sockwire|ws|ws-addons|raw] [--mode echo|connect] [--size 16] [--depth 1] [--conns 100]
 //   [--secs 5] [--top 15]`.
 // The server runs with `node --cpu-prof` pinned to CPU 0, wsload on CPU 1; the profile lands in bench/out/prof/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -42,12 +42,14 @@ async function main() {
   if (!existsSync(join(benchDir, 'wsload'))) await buildTools();
   rmSync(profDir, { recursive: true, force: true });
   mkdirSync(profDir, { recursive: true });
-  const server = await startServer('0', process.execPath,
-    ['--cpu-prof', '--cpu-prof-dir', profDir, join(benchDir, 'servers', 'ws-api-echo.mjs'), impl]);
   const mode = opt('mode', 'echo');
+  // `raw` profiles the floor servers of the suite: the raw handshake server, or the raw `net` echo.
+  const script = impl !== 'raw' ? ['ws-api-echo.mjs', impl] : [mode === 'connect' ? 'raw-handshake.mjs' : 'raw-echo.mjs'];
+  const server = await startServer('0', process.execPath,
+    ['--cpu-prof', '--cpu-prof-dir', profDir, join(benchDir, 'servers', script[0]), ...script.slice(1)]);
   const load = mode === 'connect'
     ? ['-m', 'connect', '-c', opt('conns', '50'), '--close', 'ws']
-    : ['-m', 'echo', '-c', opt('conns', '100'), '-d', opt('depth', '1'), '-s', opt('size', '16')];
+    : ['-m', 'echo', '-c', opt('conns', '100'), '-d', opt('depth', '1'), '-s', opt('size', '16'), ...(impl === 'raw' ? ['--raw'] : [])];
   const r = await runPinned('1', join(benchDir, 'wsload'), [...load, '-p', String(server.port), '-w', '1',
     '-t', String(secs), '--server-pid', String(server.pid)], secs + 60);
   await stopProcess(server.child);

@@ -215,7 +215,8 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
    * @internal
    */
   setSocket(socket: Duplex, head: Buffer, options: SocketOptions): void {
-    const limits = resolveLimits(options, this._resolvedLimits);
+    // A server passes the options the socket was made with: resolving them twice would give the same limits.
+    const limits = options === this._options ? this._resolvedLimits : resolveLimits(options, this._resolvedLimits);
     let config = connectionConfig(this._isServer, limits, options.generateMask);
     if (this._isServer) config = sharedServerConfig(options, config);
     this._socket = socket;

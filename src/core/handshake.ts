@@ -4,6 +4,7 @@
  * layer feeds in Node's lower-cased header objects and writes out the strings produced.
  */
 import { Buffer } from 'node:buffer';
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import { GUID } from './constants';
 import { parseExtensionHeader, type ExtensionOffers } from './extension-header';
@@ -90,8 +91,12 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
+
 /** RFC 6455 §4.2.2 step 5.4 / §1.3: base64(SHA-1(key + GUID)), the `Sec-WebSocket-Accept` value for `key`. */
 export function acceptKey(key: string): string {
+  // Node ≥ 20.12 has a one-shot digest: no Hash object per handshake.
+  if (oneShotHash !== undefined) return oneShotHash('sha1', key + GUID, 'base64');
   return createHash('sha1')
     .update(key + GUID)
     .digest('base64');
@@ -148,13 +153,16 @@ export function checkUpgradeRequest(req: UpgradeRequestLike): HandshakeRejection
   return null;
 }
 
+/** The answer for a request that offers no subprotocol, shared: an empty set is never handed to app code. */
+const NO_PROTOCOLS = { protocols: new Set<string>() };
+
 /**
  * Read the subprotocols a client offers (RFC 6455 §4.2.1 item 8, §11.3.4). A missing header means none; a header
  * that does not parse (including an empty one) refuses the handshake.
  */
 export function checkRequestedProtocols(req: UpgradeRequestLike): { protocols: Set<string> } | HandshakeRejection {
   const header = headerValue(req.headers['sec-websocket-protocol']);
-  if (header === undefined) return { protocols: new Set<string>() };
+  if (header === undefined) return NO_PROTOCOLS;
   try {
     return { protocols: parseSubprotocolHeader(header) };
   } catch {
