@@ -2,7 +2,7 @@
 // msgs/s. Alternates a 'before' build of sockwire (SOCKWIRE_DIST of --before), this build, and ws (+ addons) under
 // wsload, round after round, and prints the medians:
 // `node bench/hot-path.mjs --before /tmp/before/dist/cjs [--size 16] [--conns 100] [--depth 1] [--secs 3]
-//   [--rounds 3] [--peers before,after,ws-addons,raw,minimal-bare,minimal-api]`
+//   [--rounds 3] [--peers before,after,ws-addons,raw,minimal-bare,minimal-api] [--mode echo|connect]`
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseKv, run, runPinned, startServer, stopProcess } from './lib/proc.mjs';
@@ -17,10 +17,16 @@ const secs = opt('secs', '3');
 const rounds = Number(opt('rounds', '3'));
 const peers = opt('peers', 'before,after,ws-addons').split(',');
 const before = opt('before', '');
+// `connect` measures the handshake row instead (wsload -m connect, 50 in flight, WebSocket close): cycles/s and
+// server CPU per cycle; `raw` is then raw-handshake.mjs and `minimal-api` minimal-handshake.mjs.
+const connect = opt('mode', 'echo') === 'connect';
 if (peers.includes('before') && before === '') throw new Error('--before <dist/cjs of the before build> is needed');
 
 /** Server command line and environment of one peer. */
 function serverOf(peer) {
+  if (connect && (peer === 'raw' || peer === 'minimal-api')) {
+    return { args: [join(benchDir, 'servers', peer === 'raw' ? 'raw-handshake.mjs' : 'minimal-handshake.mjs')], env: {}, raw: false };
+  }
   if (peer === 'raw') return { args: [join(benchDir, 'servers', 'raw-echo.mjs')], env: {}, raw: true };
   // The least JavaScript a WebSocket echo runs per message, without (bare) and with (api) ws's event and send shape.
   if (peer === 'minimal-bare' || peer === 'minimal-api') {
@@ -34,16 +40,20 @@ function serverOf(peer) {
 async function measure(peer) {
   const { args, env, raw } = serverOf(peer);
   const server = await startServer('0', process.execPath, args, env);
-  const load = ['-m', 'echo', '-c', opt('conns', '100'), '-d', opt('depth', '1'), '-s', opt('size', '16'), '-w', '1',
-    '-t', secs, '-p', String(server.port), '--server-pid', String(server.pid)];
+  const shape = connect
+    ? ['-m', 'connect', '-c', opt('conns', '50'), '--close', 'ws']
+    : ['-m', 'echo', '-c', opt('conns', '100'), '-d', opt('depth', '1'), '-s', opt('size', '16')];
+  const load = [...shape, '-w', '1', '-t', secs, '-p', String(server.port), '--server-pid', String(server.pid)];
   if (raw) load.push('--raw');
   const result = await runPinned('1', join(benchDir, 'wsload'), load, Number(secs) + 60);
   await stopProcess(server.child);
   const kv = parseKv(result.stdout);
   if (kv.errors !== 0) throw new Error(`${peer}: ${result.stdout}${result.stderr}`);
-  return { rate: kv.msgs_per_s, cpuUs: ((kv.srv_cpu / 100) * kv.secs * 1e6) / kv.msgs };
+  const count = connect ? kv.handshakes : kv.msgs;
+  return { rate: connect ? kv.cycles_per_s : kv.msgs_per_s, cpuUs: ((kv.srv_cpu / 100) * kv.secs * 1e6) / count };
 }
 
+const unit = connect ? 'cycle' : 'msg';
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main() {
@@ -55,11 +65,12 @@ async function main() {
       const peer = peers[(i + round) % peers.length];
       const r = await measure(peer);
       results.get(peer).push(r);
-      process.stderr.write(`round ${round} ${peer}: ${r.rate} msgs/s, ${r.cpuUs.toFixed(2)} µs CPU/msg\n`);
+      process.stderr.write(`round ${round} ${peer}: ${r.rate} ${unit}/s, ${r.cpuUs.toFixed(2)} µs CPU/${unit}\n`);
     }
   }
-  process.stdout.write(`size=${opt('size', '16')} conns=${opt('conns', '100')} depth=${opt('depth', '1')}, medians of ${rounds}\n`);
-  process.stdout.write('| peer | msgs/s | server CPU µs/msg |\n|---|--:|--:|\n');
+  const shape = connect ? `connect conns=${opt('conns', '50')}` : `size=${opt('size', '16')} conns=${opt('conns', '100')} depth=${opt('depth', '1')}`;
+  process.stdout.write(`${shape}, medians of ${rounds}\n`);
+  process.stdout.write(`| peer | ${unit}/s | server CPU µs/${unit} |\n|---|--:|--:|\n`);
   for (const [peer, list] of results) {
     const rate = median(list.map((r) => r.rate));
     const cpu = median(list.map((r) => r.cpuUs));
