@@ -54,6 +54,7 @@ async function measure(peer) {
 }
 
 const unit = connect ? 'cycle' : 'msg';
+const rateUnit = connect ? 'cycles/s' : 'msgs/s';
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main() {
@@ -65,12 +66,12 @@ async function main() {
       const peer = peers[(i + round) % peers.length];
       const r = await measure(peer);
       results.get(peer).push(r);
-      process.stderr.write(`round ${round} ${peer}: ${r.rate} ${unit}/s, ${r.cpuUs.toFixed(2)} µs CPU/${unit}\n`);
+      process.stderr.write(`round ${round} ${peer}: ${r.rate} ${rateUnit}, ${r.cpuUs.toFixed(2)} µs CPU/${unit}\n`);
     }
   }
   const shape = connect ? `connect conns=${opt('conns', '50')}` : `size=${opt('size', '16')} conns=${opt('conns', '100')} depth=${opt('depth', '1')}`;
   process.stdout.write(`${shape}, medians of ${rounds}\n`);
-  process.stdout.write(`| peer | ${unit}/s | server CPU µs/${unit} |\n|---|--:|--:|\n`);
+  process.stdout.write(`| peer | ${rateUnit} | server CPU µs/${unit} |\n|---|--:|--:|\n`);
   for (const [peer, list] of results) {
     const rate = median(list.map((r) => r.rate));
     const cpu = median(list.map((r) => r.cpuUs));
