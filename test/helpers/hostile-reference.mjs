@@ -216,7 +216,7 @@ export function referenceExtensions(header) {
       params.push([key, value]);
     }
     if (!result.has(name)) result.set(name, []);
-    result.get(name).push(params);
+    result.get(name).push(byParam(params));
     if (i >= n) break;
     if (header[i] !== ',') return 'SyntaxError';
     i++;
@@ -230,8 +230,17 @@ export function normaliseExtensions(parsed) {
   for (const name of Object.keys(parsed)) {
     out.set(
       name,
-      parsed[name].map((offer) => Object.keys(offer).flatMap((key) => offer[key].map((value) => [key, value])))
+      parsed[name].map((offer) => byParam(Object.keys(offer).flatMap((key) => offer[key].map((value) => [key, value]))))
     );
   }
   return out;
+}
+
+/**
+ * An offer's [param, value] pairs ordered by param name, each param's values kept in their order. ws's parse result
+ * is an object, which cannot keep the order of different params (integer-like names such as "1" even come first),
+ * so both sides are compared in this form.
+ */
+export function byParam(pairs) {
+  return [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
