@@ -84,14 +84,17 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
 
   /** @internal */ _connection: Connection | null = null;
   /** @internal */ _socket: Duplex | null = null;
-  /** @internal Client only, while connecting (a prototype default: server sockets carry no slot for it). */
+  /**
+   * @internal Client only: the request while connecting, then null. A server-side socket reads undefined, as in ws
+   * (the prototype default).
+   */
   declare _req: ClientRequest | null;
   /** @internal */ _isServer: boolean;
   /** @internal The negotiated subprotocol (prototype default ''). */
   declare _protocol: string;
   /** @internal Negotiated extensions (prototype default: a shared empty object). */
   declare _extensions: ExtensionMap;
-  /** @internal Client only (prototype default ''). */
+  /** @internal Client only; undefined on the server side, as in ws (a prototype default). */
   declare _url: string;
   /** @internal Client only (prototype default 0). */
   declare _redirects: number;
@@ -200,7 +203,7 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
     return connection === null ? this._preState : readyStateOf(connection.state);
   }
 
-  /** The URL this client connected to ('' on the server side). */
+  /** The URL this client connected to (undefined on the server side, as in ws, though typed as a string there too). */
   get url(): string {
     return this._url;
   }
@@ -398,8 +401,9 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
   _abortHandshake(message: string | Error): void {
     const error = typeof message === 'string' ? new Error(message) : message;
     this._preState = 2;
-    const req = this._req;
-    if (req !== null) {
+    // Undefined on a server-side socket (no request to abort).
+    const req = this._req as ClientRequest | null | undefined;
+    if (req !== null && req !== undefined) {
       this._req = null;
       (req as ClientRequest & { _sockwireAborted?: boolean })._sockwireAborted = true;
       req.destroy();
@@ -508,8 +512,8 @@ defineEventHandlerAttributes(WebSocket.prototype);
 // property only when it writes one. An idle accepted WebSocket then holds EventEmitter's fields, its connection,
 // socket, side, hub and options: 104 bytes (heap snapshot), where every field as its own slot made 200.
 setPrototypeDefaults(WebSocket.prototype, {
-  _req: null,
-  _url: '',
+  _req: undefined,
+  _url: undefined,
   _redirects: 0,
   _bufferedAmountWithoutSocket: 0,
   _protocol: '',

@@ -144,6 +144,36 @@ export default [
     }
   },
   {
+    name: 'drop-in: the plain-field internals (_isServer, _protocol, _extensions, _paused, _req, _url) on both sides',
+    async run(ctx) {
+      const fields = (s) => [s._isServer, s._protocol, Object.keys(s._extensions), s._paused, s._req === null, s._url];
+      const { sock, peer, done } = await openClient(ctx, {
+        protocols: ['chat'],
+        serverOptions: { extra: ['Sec-WebSocket-Protocol: chat'] },
+        setup: (s) => ctx.rec('client', 'while connecting', ...fields(s))
+      });
+      ctx.rec('client', 'open', ...fields(sock));
+      sock.pause();
+      ctx.rec('client', 'paused', sock._paused, sock.isPaused);
+      sock.resume();
+      ctx.rec('client', 'resumed', sock._paused, sock.isPaused);
+      peer.sendClose(1000);
+      await done();
+      ctx.rec('client', 'closed', ...fields(sock));
+      const server = await openServer(ctx, { perMessageDeflate: true, handleProtocols: () => 'echo' }, {
+        headers: { 'Sec-WebSocket-Protocol': 'echo, other', 'Sec-WebSocket-Extensions': 'permessage-deflate' }
+      });
+      const accepted = server.conn.sock;
+      ctx.rec('server', 'open', ...fields(accepted));
+      accepted.pause();
+      ctx.rec('server', 'paused', accepted._paused);
+      accepted.resume();
+      server.peer.sendClose(1000);
+      await server.done();
+      ctx.rec('server', 'closed', ...fields(accepted));
+    }
+  },
+  {
     name: 'drop-in: auto-pong goes through a replaced pong() (arguments, wire bytes, pending-pong limit)',
     async run(ctx) {
       const { peer, conn, done } = await openServer(ctx, {
