@@ -10,7 +10,7 @@ import { NOOP } from '../core/constants';
 import type { BinaryMessage } from '../core/binary-data';
 import type { ProtocolFailure } from '../core/errors';
 import type { Inflater, ReaderSink } from '../core/message-reader';
-import { Session, type SessionConfig, type SessionHost } from '../core/session';
+import { Session, sessionConfig, type SessionConfig, type SessionHost } from '../core/session';
 import { FrameSender, type ExtensionMap } from './sender';
 import { inputClock } from './timer-wheel';
 import { messageByteLength } from './traffic';
@@ -66,22 +66,22 @@ export function connectionConfig(
   limits: ConnectionLimitValues,
   generateMask: ((mask: Buffer) => void) | undefined
 ): ConnectionConfig {
-  return {
+  // The session (and its reader) normalize their own part, as for a reader made on its own.
+  const session = sessionConfig({
     isServer,
-    maxFragments: limits.maxFragments | 0,
-    maxBufferedChunks: limits.maxBufferedChunks | 0,
-    skipUTF8Validation: Boolean(limits.skipUTF8Validation),
+    maxFragments: limits.maxFragments,
+    maxBufferedChunks: limits.maxBufferedChunks,
+    skipUTF8Validation: limits.skipUTF8Validation,
     schedule: limits.allowSynchronousEvents ? undefined : setImmediate,
     autoPong: limits.autoPong,
-    maxPendingAutoPongs: limits.maxPendingAutoPongs,
-    closeTimeout: limits.closeTimeout,
-    generateMask
-  };
+    maxPendingAutoPongs: limits.maxPendingAutoPongs
+  });
+  return { ...session, closeTimeout: limits.closeTimeout, generateMask };
 }
 
 /** True when two configurations hold the same values (so connections can share one of them). */
 export function sameConfig(a: ConnectionConfig, b: ConnectionConfig): boolean {
-  for (const key of Object.keys(a) as (keyof ConnectionConfig)[]) if (a[key] !== b[key]) return false;
+  for (const key in a) if (a[key as keyof ConnectionConfig] !== b[key as keyof ConnectionConfig]) return false;
   return true;
 }
 
