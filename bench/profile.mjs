@@ -1,5 +1,5 @@
 // Profiles one echo server under wsload and prints the top self-time functions:
-// `node bench/profile.mjs [--impl sockwire|ws|ws-addons|raw] [--mode echo|connect] [--size 16] [--depth 1] [--conns 100]
+// `node bench/profile.mjs [--impl sockwire|ws|ws-addons|raw|minimal] [--mode echo|connect] [--size 16] [--depth 1] [--conns 100]
 //   [--secs 5] [--top 15]`.
 // The server runs with `node --cpu-prof` pinned to CPU 0, wsload on CPU 1; the profile lands in bench/out/prof/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -43,8 +43,13 @@ async function main() {
   rmSync(profDir, { recursive: true, force: true });
   mkdirSync(profDir, { recursive: true });
   const mode = opt('mode', 'echo');
-  // `raw` profiles the floor servers of the suite: the raw handshake server, or the raw `net` echo.
-  const script = impl !== 'raw' ? ['ws-api-echo.mjs', impl] : [mode === 'connect' ? 'raw-handshake.mjs' : 'raw-echo.mjs'];
+  // `raw` and `minimal` profile the floor servers of the suite: the raw handshake server or the raw `net` echo, and
+  // the minimal ws-API servers (handshake, or the `api` echo).
+  const floors = {
+    raw: mode === 'connect' ? ['raw-handshake.mjs'] : ['raw-echo.mjs'],
+    minimal: mode === 'connect' ? ['minimal-handshake.mjs'] : ['minimal-echo.mjs', 'api']
+  };
+  const script = floors[impl] ?? ['ws-api-echo.mjs', impl];
   const server = await startServer('0', process.execPath,
     ['--cpu-prof', '--cpu-prof-dir', profDir, join(benchDir, 'servers', script[0]), ...script.slice(1)]);
   const load = mode === 'connect'

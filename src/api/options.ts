@@ -116,3 +116,22 @@ export function resolveLimits(options: ConnectionLimits, defaults: Required<Conn
     closeTimeout: options.closeTimeout ?? defaults.closeTimeout
   };
 }
+
+const LIMIT_KEYS = Object.keys(LIMIT_DEFAULTS) as Array<keyof ConnectionLimits>;
+
+/**
+ * What {@link resolveLimits} reads from `options`, as a snapshot: two snapshots are equal exactly when the limits
+ * resolve alike (against the same defaults), which is cheaper to check than resolving again.
+ */
+export function limitInputs(options: ConnectionLimits): unknown[] {
+  const inputs: unknown[] = LIMIT_KEYS.map((key) => options[key]);
+  inputs.push(isOwnEnumerable.call(options, 'maxFragments'));
+  return inputs;
+}
+
+/** Whether `options` still read as `inputs` (a {@link limitInputs} snapshot); allocates nothing. */
+export function sameLimitInputs(options: ConnectionLimits, inputs: readonly unknown[]): boolean {
+  const count = LIMIT_KEYS.length;
+  for (let i = 0; i < count; i++) if (!Object.is(options[LIMIT_KEYS[i]], inputs[i])) return false;
+  return inputs[count] === isOwnEnumerable.call(options, 'maxFragments');
+}

@@ -10,7 +10,8 @@ import { setPrototypeDefaults } from '../core/prototype-defaults';
 import type { BinaryMessage } from '../core/binary-data';
 import { toError, type ProtocolFailure } from '../core/errors';
 import { readyStateOf, type Session } from '../core/session';
-import { Connection, connectionConfig, sameConfig, type ClosedBy, type ConnectionConfig, type ConnectionOwner } from '../io/connection';
+import { Connection, type ClosedBy, type ConnectionOwner } from '../io/connection';
+import { connectionSetup, sharedServerSetup, type SetupOptions } from './connection-setup';
 import { byteLengthOf, type SendData } from '../io/data';
 import type { ExtensionMap, FrameSender, SendOptions } from '../io/sender';
 import { connectClient, type ClientOwner, type HandshakeOptions } from '../io/client-handshake';
@@ -34,8 +35,7 @@ const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 const NO_EXTENSIONS: ExtensionMap = Object.freeze({});
 
 /** Options `setSocket` takes (what the server or the client handshake resolved). */
-export interface SocketOptions extends ConnectionLimits {
-  generateMask?: (mask: Buffer) => void;
+export interface SocketOptions extends SetupOptions {
   /** Client: the 101 response (for the `undici:websocket:open` payload). */
   response?: IncomingMessage;
 }
@@ -58,17 +58,6 @@ export interface WebSocket {
   removeListener(event: string | symbol, listener: AnyListener): this;
   prependListener<E extends keyof WebSocketEventMap>(event: E, listener: EventListener<WebSocketEventMap, E, WebSocket>): this;
   prependListener(event: string | symbol, listener: AnyListener): this;
-}
-
-/** The configuration last built for each server's options object, shared by its connections. */
-const serverConfigs = new WeakMap<object, ConnectionConfig>();
-
-/** `config`, or the equal one the server's earlier connections share (rebuilt if the server's options changed). */
-function sharedServerConfig(serverOptions: object, config: ConnectionConfig): ConnectionConfig {
-  const shared = serverConfigs.get(serverOptions);
-  if (shared !== undefined && sameConfig(shared, config)) return shared;
-  serverConfigs.set(serverOptions, config);
-  return config;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
@@ -218,17 +207,11 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
    * @internal
    */
   setSocket(socket: Duplex, head: Buffer, options: SocketOptions): void {
-    // A server passes the options the socket was made with: resolving them twice would give the same limits.
-    const limits = options === this._options ? this._resolvedLimits : resolveLimits(options, this._resolvedLimits);
-    let config = connectionConfig(this._isServer, limits, options.generateMask);
-    if (this._isServer) config = sharedServerConfig(options, config);
+    // A server passes the options the socket was made with: its connections share one setup.
+    const own = options === this._options;
+    const { config, maxPayload } = own && this._isServer ? sharedServerSetup(options) : connectionSetup(this._isServer, options, own ? LIMIT_DEFAULTS : this._resolvedLimits);
     this._socket = socket;
-    this._connection = new Connection(
-      socket,
-      head,
-      { config, binaryType: this._binaryType, maxPayload: limits.maxPayload, extensions: this._extensions },
-      this
-    );
+    this._connection = new Connection(socket, head, { config, binaryType: this._binaryType, maxPayload, extensions: this._extensions }, this);
     if (this._paused) this._connection.pause();
     if (this._features !== null) this._features.open(this);
     observeOpen(this, options.response);

@@ -79,12 +79,6 @@ export function connectionConfig(
   return { ...session, closeTimeout: limits.closeTimeout, generateMask };
 }
 
-/** True when two configurations hold the same values (so connections can share one of them). */
-export function sameConfig(a: ConnectionConfig, b: ConnectionConfig): boolean {
-  for (const key in a) if (a[key as keyof ConnectionConfig] !== b[key as keyof ConnectionConfig]) return false;
-  return true;
-}
-
 /** What one connection starts with besides its shared configuration. */
 export interface ConnectionOptions {
   config: ConnectionConfig;

@@ -58,3 +58,25 @@ test('connections of one server share one configuration object while its options
   assert.notEqual(c.serverSocket._connection.config, a.serverSocket._connection.config);
   assert.equal(c.serverSocket._connection.config.closeTimeout, 1234);
 });
+
+test('the shared configuration follows every limit read at upgrade time, including how maxFragments is unset', { skip: implName !== 'sockwire' }, async (t) => {
+  const wss = await startServer(t);
+  const first = (await sendInvalidText(wss)).serverSocket._connection;
+  assert.equal(first.config.maxFragments, 256 * 1024);
+  assert.equal(first.maxPayload, 100 * 1024 * 1024);
+  // Set to undefined, maxFragments is coerced (`| 0`: no limit), as ws does; deleted, it falls back to the default.
+  wss.options.maxFragments = undefined;
+  const second = (await sendInvalidText(wss)).serverSocket._connection;
+  assert.equal(second.config.maxFragments, 0);
+  delete wss.options.maxFragments;
+  const third = (await sendInvalidText(wss)).serverSocket._connection;
+  assert.equal(third.config.maxFragments, 256 * 1024);
+  wss.options.maxPayload = 4096;
+  const fourth = (await sendInvalidText(wss)).serverSocket._connection;
+  assert.equal(fourth.maxPayload, 4096);
+  const generateMask = () => {};
+  wss.options.generateMask = generateMask;
+  const fifth = (await sendInvalidText(wss)).serverSocket._connection;
+  assert.notEqual(fifth.config, fourth.config);
+  assert.equal(fifth.config.generateMask, generateMask);
+});
