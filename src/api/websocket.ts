@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { BINARY_TYPES, EMPTY_BUFFER, type BinaryType } from '../core/constants';
 import { setPrototypeDefaults } from '../core/prototype-defaults';
 import type { BinaryMessage } from '../core/binary-data';
+import type { Inflater } from '../core/message-reader';
 import { toError, type ProtocolFailure } from '../core/errors';
 import { readyStateOf, type Session } from '../core/session';
 import { Connection, type ClosedBy, type ConnectionOwner } from '../io/connection';
@@ -211,7 +212,9 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
     const own = options === this._options;
     const { config, maxPayload } = own && this._isServer ? sharedServerSetup(options) : connectionSetup(this._isServer, options, own ? LIMIT_DEFAULTS : this._resolvedLimits);
     this._socket = socket;
-    this._connection = new Connection(socket, head, { config, binaryType: this._binaryType, maxPayload, extensions: this._extensions }, this);
+    const extensions = this._extensions;
+    const inflater = extensions['permessage-deflate'] as Inflater | undefined;
+    this._connection = new Connection(socket, head, { config, binaryType: this._binaryType, maxPayload, extensions, inflater }, this);
     if (this._paused) this._connection.pause();
     if (this._features !== null) this._features.open(this);
     observeOpen(this, options.response);

@@ -91,6 +91,8 @@ export class RequestHeadReader {
   private rawBytes = 0;
   /** Offsets in the current line: end of the method or name, start and end of the target or value. */
   private nameEnd = 0;
+  /** Where the current line starts in the buffer {@link line} returned (a line within one chunk is not copied). */
+  private lineOffset = 0;
   private valueStart = 0;
   private valueEnd = 0;
   private versionAt = 0;
@@ -229,30 +231,38 @@ export class RequestHeadReader {
     return this.state !== State.Done;
   }
 
-  /** The current line, CR LF included, ending at `end` (its LF) in `chunk`; starts the next line. */
+  /**
+   * A buffer holding the current line (CR LF included, ending at `end`, its LF, in `chunk`) from
+   * {@link lineOffset} on: `chunk` itself, or the line joined from the pieces of earlier chunks. Starts the next line.
+   */
   private line(chunk: Buffer, start: number, end: number): Buffer {
-    let line = chunk.subarray(start, end + 1);
-    if (this.pieceBytes > 0) {
-      this.pieces.push(line);
-      line = Buffer.concat(this.pieces, this.pieceBytes + line.length);
-      this.pieces = [];
-      this.pieceBytes = 0;
-    }
-    this.rawBytes += line.length;
     this.state = State.FieldStart;
+    if (this.pieceBytes === 0) {
+      this.lineOffset = start;
+      this.rawBytes += end + 1 - start;
+      return chunk;
+    }
+    this.pieces.push(chunk.subarray(start, end + 1));
+    const line = Buffer.concat(this.pieces, this.pieceBytes + end + 1 - start);
+    this.pieces = [];
+    this.pieceBytes = 0;
+    this.lineOffset = 0;
+    this.rawBytes += line.length;
     return line;
   }
 
   private requestLine(line: Buffer): void {
     // Leading empty lines were counted as raw bytes already; the method starts this line.
-    this.method = line.toString('latin1', 0, this.nameEnd);
-    this.url = line.toString('latin1', this.valueStart, this.valueEnd);
+    const offset = this.lineOffset;
+    this.method = line.toString('latin1', offset, offset + this.nameEnd);
+    this.url = line.toString('latin1', offset + this.valueStart, offset + this.valueEnd);
   }
 
   /** A complete field line: keep it (within the count limit) and note what framing and upgrade depend on. */
   private field(line: Buffer): string | null {
-    const name = line.toString('latin1', 0, this.nameEnd);
-    const value = line.toString('latin1', this.valueStart, this.valueEnd);
+    const offset = this.lineOffset;
+    const name = line.toString('latin1', offset, offset + this.nameEnd);
+    const value = line.toString('latin1', offset + this.valueStart, offset + this.valueEnd);
     if (++this.fields <= this.keepFields) this.rawHeaders.push(name, value);
     switch (name.length) {
       case 4:
@@ -310,6 +320,8 @@ export class RequestHeadReader {
 
 /** Whether the comma-separated list `value` holds `token` (case-insensitive, RFC 9110 §5.6.1). */
 function hasToken(value: string, token: string): boolean {
+  // Most requests send the one token alone (`Connection: Upgrade`): no split for them.
+  if (value.length === token.length) return value.toLowerCase() === token;
   for (const item of value.split(',')) if (item.trim().toLowerCase() === token) return true;
   return false;
 }

@@ -30,16 +30,20 @@ export interface Inflater {
   decompress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void;
 }
 
-/** Options, with ws's names. Limits of 0 mean "no limit". */
-export interface MessageReaderOptions {
-  isServer: boolean;
+/** What each reader holds of its own; its other options can come in a shared {@link ReaderConfig}. */
+export interface ReaderInstanceOptions {
   binaryType?: BinaryType;
   maxPayload?: number;
+  /** Present when permessage-deflate was negotiated: RSV1 is then allowed on first frames. */
+  inflater?: Inflater;
+}
+
+/** Options, with ws's names. Limits of 0 mean "no limit". */
+export interface MessageReaderOptions extends ReaderInstanceOptions {
+  isServer: boolean;
   maxFragments?: number;
   maxBufferedChunks?: number;
   skipUTF8Validation?: boolean;
-  /** Present when permessage-deflate was negotiated: RSV1 is then allowed on first frames. */
-  inflater?: Inflater;
   /** When set, each event is delivered through it (e.g. `setImmediate`) and reading waits until it ran. */
   schedule?: (task: () => void) => void;
 }
@@ -129,7 +133,9 @@ export class MessageReader extends ChunkQueue {
    * `sink` null means the subclass is its own sink (one object per connection instead of two). `config` lets
    * many readers share one normalized copy of the fixed options; by default it is made from `options`.
    */
-  constructor(sink: ReaderSink | null, options: MessageReaderOptions, config: ReaderConfig = readerConfig(options)) {
+  constructor(sink: ReaderSink | null, options: MessageReaderOptions);
+  constructor(sink: ReaderSink | null, options: ReaderInstanceOptions, config: ReaderConfig);
+  constructor(sink: ReaderSink | null, options: ReaderInstanceOptions, config: ReaderConfig = readerConfig(options as MessageReaderOptions)) {
     super();
     this.sink = sink ?? (this as unknown as ReaderSink);
     this.config = config;

@@ -5,7 +5,7 @@
 import type { ProtocolFailure } from './errors';
 import { EMPTY_BUFFER } from './constants';
 import { setPrototypeDefaults } from './prototype-defaults';
-import { MessageReader, readerConfig, type MessageReaderOptions, type ReaderConfig, type ReaderSink } from './message-reader';
+import { MessageReader, readerConfig, type MessageReaderOptions, type ReaderConfig, type ReaderInstanceOptions, type ReaderSink } from './message-reader';
 
 /** Who started closing, or whether we are done. Mapped to `readyState` in {@link readyStateOf}. */
 export type SessionState = 'connecting' | 'open' | 'closingByUs' | 'closingByPeer' | 'closed';
@@ -81,7 +81,9 @@ export class Session extends MessageReader {
   declare private autoPongWritten: (() => void) | null;
 
   /** `host` null means the subclass is the host (and the reader's sink) itself. */
-  constructor(host: (SessionHost & ReaderSink) | null, options: SessionOptions, config: SessionConfig = sessionConfig(options)) {
+  constructor(host: (SessionHost & ReaderSink) | null, options: SessionOptions);
+  constructor(host: (SessionHost & ReaderSink) | null, options: ReaderInstanceOptions, config: SessionConfig);
+  constructor(host: (SessionHost & ReaderSink) | null, options: ReaderInstanceOptions, config: SessionConfig = sessionConfig(options as SessionOptions)) {
     super(host, options, config);
     this.host = host ?? (this as unknown as SessionHost);
   }

@@ -9,7 +9,7 @@ import type { BinaryType } from '../core/constants';
 import { NOOP } from '../core/constants';
 import type { BinaryMessage } from '../core/binary-data';
 import type { ProtocolFailure } from '../core/errors';
-import type { Inflater, ReaderSink } from '../core/message-reader';
+import type { ReaderInstanceOptions, ReaderSink } from '../core/message-reader';
 import { Session, sessionConfig, type SessionConfig, type SessionHost } from '../core/session';
 import { FrameSender, type ExtensionMap } from './sender';
 import { inputClock } from './timer-wheel';
@@ -79,8 +79,8 @@ export function connectionConfig(
   return { ...session, closeTimeout: limits.closeTimeout, generateMask };
 }
 
-/** What one connection starts with besides its shared configuration. */
-export interface ConnectionOptions {
+/** What one connection starts with besides its shared configuration (the reader's own options among them). */
+export interface ConnectionOptions extends ReaderInstanceOptions {
   config: ConnectionConfig;
   binaryType: BinaryType;
   maxPayload: number;
@@ -120,22 +120,10 @@ export class Connection extends Session implements ReaderSink, SessionHost {
 
   constructor(socket: Duplex, head: Buffer, options: ConnectionOptions, owner: ConnectionOwner) {
     const config = options.config;
-    const extensions = options.extensions;
-    super(
-      null,
-      {
-        isServer: config.isServer,
-        binaryType: options.binaryType,
-        maxPayload: options.maxPayload,
-        inflater: extensions['permessage-deflate'] as Inflater | undefined,
-        autoPong: config.autoPong,
-        maxPendingAutoPongs: config.maxPendingAutoPongs
-      },
-      config
-    );
+    super(null, options, config);
     this.socket = socket as BoundSocket;
     this.owner = owner;
-    this.sender = new FrameSender(socket, extensions, config.generateMask);
+    this.sender = new FrameSender(socket, options.extensions, config.generateMask);
     this.sender.onerror = senderOnError;
 
     const tcp = socket as Partial<Socket>;

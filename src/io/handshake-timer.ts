@@ -18,7 +18,8 @@ export function armHandshakeTimers(server: Server, ms: number, event: 'connectio
   if (!(ms > 0)) return;
   server.on(event, (socket: TimedSocket) => {
     socket[kTimer] = setTimeout(destroySocket, ms, socket);
-    socket.once('close', onClose);
+    // A shared listener (not `once`, which wraps it per socket); clearHandshakeTimer removes it.
+    socket.on('close', onClose);
   });
 }
 

@@ -26,7 +26,7 @@ function setup() {
     skipUTF8Validation: false, closeTimeout: 1000
   }, undefined);
   new Connection(socket, Buffer.alloc(0), {
-    config, binaryType: 'nodebuffer', maxPayload: 0, extensions: { 'permessage-deflate': inflater }
+    config, binaryType: 'nodebuffer', maxPayload: 0, extensions: { 'permessage-deflate': inflater }, inflater
   }, owner);
   // A compressed (RSV1) binary frame: the reader hands it to the inflater and waits.
   socket.push(buildFrame({ opcode: 0x2, rsv: 4, key: Buffer.from([1, 2, 3, 4]), payload: Buffer.from([1, 2, 3]) }));
