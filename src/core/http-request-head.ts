@@ -253,16 +253,17 @@ export class RequestHeadReader {
 
   private requestLine(line: Buffer): void {
     // Leading empty lines were counted as raw bytes already; the method starts this line.
-    const offset = this.lineOffset;
-    this.method = line.toString('latin1', offset, offset + this.nameEnd);
-    this.url = line.toString('latin1', offset + this.valueStart, offset + this.valueEnd);
+    // One string per line, cut in JavaScript: a Buffer decode is a native call, a substring is not.
+    const text = line.toString('latin1', this.lineOffset, this.lineOffset + this.valueEnd);
+    this.method = text.slice(0, this.nameEnd);
+    this.url = text.slice(this.valueStart);
   }
 
   /** A complete field line: keep it (within the count limit) and note what framing and upgrade depend on. */
   private field(line: Buffer): string | null {
-    const offset = this.lineOffset;
-    const name = line.toString('latin1', offset, offset + this.nameEnd);
-    const value = line.toString('latin1', offset + this.valueStart, offset + this.valueEnd);
+    const text = line.toString('latin1', this.lineOffset, this.lineOffset + this.valueEnd);
+    const name = text.slice(0, this.nameEnd);
+    const value = text.slice(this.valueStart);
     if (++this.fields <= this.keepFields) this.rawHeaders.push(name, value);
     switch (name.length) {
       case 4:

@@ -59,7 +59,7 @@ export function writeRefusal(socket: Duplex, status: number, message?: string, h
  */
 export function writeAccept(socket: Duplex, lines: readonly string[]): void {
   if (!isHttp2Stream(socket)) {
-    socket.write(lines.concat('\r\n').join('\r\n'));
+    socket.write(lines.join('\r\n') + '\r\n\r\n');
     return;
   }
   socket.respond(headerLinesToObject(lines, 200), { endStream: false });
