@@ -75,6 +75,12 @@ test('upgrade needs an Upgrade field with a value and a Connection field naming 
   assert.equal(upgrade('Connection: upgrade\r\n'), false);
   assert.equal(upgrade('Upgrade:\r\nConnection: upgrade\r\n'), false);
   assert.equal(upgrade('Upgrade: websocket\r\nConnection: upgradex\r\n'), false);
+  // A value as long as the token is the token or nothing (no list item can be that long beside a comma).
+  assert.equal(upgrade('Upgrade: websocket\r\nConnection: uPgRaDe \t\r\n'), true);
+  assert.equal(upgrade('Upgrade: websocket\r\nConnection: upgrad,\r\n'), false);
+  assert.equal(upgrade('Upgrade: websocket\r\nConnection: a,b,cde\r\n'), false);
+  assert.equal(upgrade('Upgrade: websocket\r\nConnection: upgradz\r\n'), false);
+  assert.equal(upgrade('Upgrade: websocket\r\nConnection: ,upgrade\r\n'), true);
   assert.equal(upgrade(UPGRADE, 'CONNECT'), false);
 });
 
