@@ -209,8 +209,11 @@ export class WebSocket extends EventEmitter implements ConnectionOwner, ClientOw
    */
   setSocket(socket: Duplex, head: Buffer, options: SocketOptions): void {
     // A server passes the options the socket was made with: its connections share one setup.
-    const own = options === this._options;
-    const { config, maxPayload } = own && this._isServer ? sharedServerSetup(options) : connectionSetup(this._isServer, options, own ? LIMIT_DEFAULTS : this._resolvedLimits);
+    const ownOptions = options === this._options;
+    const { config, maxPayload } =
+      ownOptions && this._isServer
+        ? sharedServerSetup(options)
+        : connectionSetup(this._isServer, options, ownOptions ? LIMIT_DEFAULTS : this._resolvedLimits);
     this._socket = socket;
     const extensions = this._extensions;
     const inflater = extensions['permessage-deflate'] as Inflater | undefined;
