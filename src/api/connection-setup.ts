@@ -24,9 +24,8 @@ export function connectionSetup(isServer: boolean, options: SetupOptions, defaul
 }
 
 interface SharedSetup extends ConnectionSetup {
-  /** What the options read when the setup was built. */
+  /** What the options' limits read when the setup was built (its config holds the `generateMask` it was built with). */
   readonly inputs: readonly unknown[];
-  readonly generateMask: SetupOptions['generateMask'];
 }
 
 const sharedSetups = new WeakMap<SetupOptions, SharedSetup>();
@@ -34,8 +33,10 @@ const sharedSetups = new WeakMap<SetupOptions, SharedSetup>();
 /** The setup shared by every server-side connection made with `options` (rebuilt if they changed since). */
 export function sharedServerSetup(options: SetupOptions): ConnectionSetup {
   const shared = sharedSetups.get(options);
-  if (shared !== undefined && shared.generateMask === options.generateMask && sameLimitInputs(options, shared.inputs)) return shared;
-  const setup: SharedSetup = { ...connectionSetup(true, options, LIMIT_DEFAULTS), inputs: limitInputs(options), generateMask: options.generateMask };
+  if (shared !== undefined && shared.config.generateMask === options.generateMask && sameLimitInputs(options, shared.inputs)) {
+    return shared;
+  }
+  const setup: SharedSetup = { ...connectionSetup(true, options, LIMIT_DEFAULTS), inputs: limitInputs(options) };
   sharedSetups.set(options, setup);
   return setup;
 }
