@@ -5,7 +5,6 @@
  */
 import { Buffer } from 'node:buffer';
 import * as crypto from 'node:crypto';
-import { createHash, randomBytes } from 'node:crypto';
 import { GUID } from './constants';
 import { parseExtensionHeader, type ExtensionOffers } from './extension-header';
 import { parseSubprotocolHeader } from './subprotocol-header';
@@ -97,14 +96,15 @@ const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encodi
 export function acceptKey(key: string): string {
   // Node ≥ 20.12 has a one-shot digest: no Hash object per handshake.
   if (oneShotHash !== undefined) return oneShotHash('sha1', key + GUID, 'base64');
-  return createHash('sha1')
+  return crypto
+    .createHash('sha1')
     .update(key + GUID)
     .digest('base64');
 }
 
 /** RFC 6455 §4.1: a fresh `Sec-WebSocket-Key`, 16 crypto-random bytes in base64. */
 export function generateKey(): string {
-  return randomBytes(16).toString('base64');
+  return crypto.randomBytes(16).toString('base64');
 }
 
 /**
