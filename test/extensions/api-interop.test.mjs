@@ -75,11 +75,17 @@ async function echoServer(lib, perMessageDeflate) {
   const wss = new lib.WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate });
   await bounded(new Promise((resolve) => wss.once('listening', resolve)), 'listening');
   const closes = [];
+  let firstClose;
+  // The server's socket closes on its own schedule: the client's 'close' (through the proxy) can come first.
+  const closed = new Promise((resolve) => (firstClose = resolve));
   wss.on('connection', (socket) => {
     socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
-    socket.on('close', (code) => closes.push(code));
+    socket.on('close', (code) => {
+      closes.push(code);
+      firstClose();
+    });
   });
-  return { port: wss.address().port, closes, close: () => new Promise((resolve) => wss.close(resolve)) };
+  return { port: wss.address().port, closes, closed, close: () => new Promise((resolve) => wss.close(resolve)) };
 }
 
 /** One client session through the proxy: send every message at once, collect the echoes, close with 1000. */
@@ -106,6 +112,7 @@ async function session(clientLib, serverLib, clientOptions, serverOptions, messa
       const closed = new Promise((resolve) => client.once('close', resolve));
       client.close(1000);
       await bounded(closed, 'close');
+      await bounded(server.closed, 'server close');
     }
     const record = proxy.connections[0] ?? { request: '', response: '', c2s: [], s2c: [] };
     return { opened, echoes, errors, serverCloses: server.closes, ...record };
