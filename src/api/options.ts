@@ -18,7 +18,7 @@ export interface PerMessageDeflateOptions {
   zlibInflateOptions?: Record<string, unknown>;
   threshold?: number;
   concurrencyLimit?: number;
-  /** sockwire only: close a zlib stream idle this many ms (see `PerMessageDeflateOptions` in src/extensions). */
+  /** sockwire only: close a zlib stream idle this many ms, keeping its window (default 10 s; see `PerMessageDeflateOptions`). */
   zlibIdleTimeout?: number;
 }
 

@@ -2,6 +2,7 @@
  * The sending half of permessage-deflate: raw DEFLATE with a sync flush per frame (RFC 7692 §7.2.1).
  */
 import { createDeflateRaw, type ZlibOptions } from 'node:zlib';
+import { WindowHistory } from './window-history';
 import type { ZlibLimiter } from './zlib-limiter';
 import { flushesEachWrite, syncFlushOptions, ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
 
@@ -13,7 +14,7 @@ export interface CompressorSettings {
   readonly windowBits: number;
   /** Reset the context after each message (RFC 7692 §7.1.1). */
   readonly noContextTakeover: boolean;
-  /** Ms without a message after which the zlib stream is closed (0 = never); see `zlibIdleTimeout`. */
+  /** Ms without a message after which the zlib stream is closed, its window kept (0 = never); see `zlibIdleTimeout`. */
   readonly idleTimeout: number;
 }
 
@@ -23,14 +24,16 @@ export class Compressor extends ZlibPipe {
     limiter: ZlibLimiter,
     private readonly settings: CompressorSettings
   ) {
-    super(limiter, flushesEachWrite(settings.zlibOptions), settings.idleTimeout);
+    super(limiter, flushesEachWrite(settings.zlibOptions), settings.idleTimeout, historyFor(settings));
   }
 
-  protected createStream(): RawZlibStream {
-    return createDeflateRaw(syncFlushOptions(this.settings.zlibOptions, this.settings.windowBits));
+  protected createStream(dictionary: Buffer | undefined): RawZlibStream {
+    const options = syncFlushOptions(this.settings.zlibOptions, this.settings.windowBits);
+    return createDeflateRaw(dictionary === undefined ? options : { ...options, dictionary });
   }
 
   protected input(data: Buffer): Buffer {
+    this.history?.append(data);
     return data;
   }
 
@@ -55,15 +58,20 @@ export class Compressor extends ZlibPipe {
     return error;
   }
 
-  protected releasableWhenIdle(): boolean {
-    // RFC 7692 §7.1.1: a sender may always start a message from an empty window; the peer's inflater, which keeps
-    // its window, decodes a fresh DEFLATE stream as well (its back-references just never reach the old data).
-    return true;
-  }
-
   protected closedError(): Error {
     return new Error('The deflate stream was closed while data was being processed');
   }
+}
+
+/**
+ * What an idle compressor keeps of its context: with context takeover, the last window of input. A stream reopened
+ * with it as its dictionary refers back only to bytes the peer's window holds, so the peer decodes it whatever it
+ * is; the bytes may differ a little from a stream that was never closed (zlib's hash chains are rebuilt), the
+ * compression ratio does not. Without context takeover each message starts empty anyway: nothing to keep.
+ */
+function historyFor(settings: CompressorSettings): WindowHistory | undefined {
+  if (settings.idleTimeout <= 0 || settings.noContextTakeover) return undefined;
+  return new WindowHistory(1 << settings.windowBits);
 }
 
 /** Whether `data` ends with the empty stored block 00 00 ff ff (RFC 7692 §7.2.1). */

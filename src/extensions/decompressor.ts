@@ -4,6 +4,7 @@
  */
 import { createInflateRaw, type ZlibOptions } from 'node:zlib';
 import { fail, toError } from '../core/errors';
+import { WindowHistory } from './window-history';
 import type { ZlibLimiter } from './zlib-limiter';
 import { flushesEachWrite, syncFlushOptions, ZlibPipe, type JobOutput, type RawZlibStream } from './zlib-pipe';
 
@@ -23,7 +24,7 @@ export interface DecompressorSettings {
   readonly noContextTakeover: boolean;
   /** Most inflated bytes per message; 0 or less means no limit. */
   readonly maxPayload: number;
-  /** Ms without a message after which the zlib stream is closed, if the peer resets its context (0 = never). */
+  /** Ms without a message after which the zlib stream is closed, its window kept (0 = never). */
   readonly idleTimeout: number;
 }
 
@@ -36,11 +37,12 @@ export class Decompressor extends ZlibPipe {
     limiter: ZlibLimiter,
     private readonly settings: DecompressorSettings
   ) {
-    super(limiter, flushesEachWrite(settings.zlibOptions), settings.idleTimeout);
+    super(limiter, flushesEachWrite(settings.zlibOptions), settings.idleTimeout, historyFor(settings));
   }
 
-  protected createStream(): RawZlibStream {
-    return createInflateRaw(syncFlushOptions(this.settings.zlibOptions, this.settings.windowBits));
+  protected createStream(dictionary: Buffer | undefined): RawZlibStream {
+    const options = syncFlushOptions(this.settings.zlibOptions, this.settings.windowBits);
+    return createInflateRaw(dictionary === undefined ? options : { ...options, dictionary });
   }
 
   protected input(data: Buffer, fin: boolean): Buffer {
@@ -59,6 +61,7 @@ export class Decompressor extends ZlibPipe {
 
   protected finishJob(output: JobOutput, fin: boolean, stream: RawZlibStream): Buffer {
     const result = output.chunks.length === 1 ? (output.chunks[0] as Buffer) : Buffer.concat(output.chunks, output.length);
+    this.history?.append(result);
     if (fin) {
       this.messageLength = 0;
       // RFC 7692 §7.1.1: the peer starts each message from an empty window.
@@ -82,9 +85,14 @@ export class Decompressor extends ZlibPipe {
   protected closedError(): Error {
     return new Error('The inflate stream was closed while data was being processed');
   }
+}
 
-  protected releasableWhenIdle(): boolean {
-    // RFC 7692 §7.1.1: with context takeover the peer may refer to any earlier message, so the window must stay.
-    return this.settings.noContextTakeover;
-  }
+/**
+ * What an idle decompressor keeps of its context: with context takeover the peer may refer back to anything in its
+ * window, so the last window of inflated bytes, from which a reopened inflater decodes exactly what a kept one
+ * would (RFC 7692 §7.1.1). Without context takeover the peer starts each message empty: nothing to keep.
+ */
+function historyFor(settings: DecompressorSettings): WindowHistory | undefined {
+  if (settings.idleTimeout <= 0 || settings.noContextTakeover) return undefined;
+  return new WindowHistory(1 << settings.windowBits);
 }

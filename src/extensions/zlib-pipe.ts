@@ -3,6 +3,7 @@
  * each through the process-wide limiter. Subclasses decide what to write and how to finish a job.
  */
 import { constants, type DeflateRaw, type InflateRaw, type ZlibOptions } from 'node:zlib';
+import type { WindowHistory } from './window-history';
 import type { ZlibLimiter } from './zlib-limiter';
 
 /** Node-style completion callback of `compress`/`decompress`. */
@@ -52,23 +53,26 @@ export abstract class ZlibPipe {
   private ended = false;
   /** The last finished job ended a message (no message is half through the stream). */
   private atMessageBoundary = true;
-  /** Closes the stream once the pipe has been idle for {@link idleTimeout} ms (see {@link releasableWhenIdle}). */
+  /** Closes the stream once the pipe has been idle for {@link idleTimeout} ms; refreshed after each job. */
   private idleTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param limiter - the process-wide zlib job limiter.
    * @param flushesEachWrite - the stream was built with `flush: Z_SYNC_FLUSH` (see {@link syncFlushOptions}), so one
    *   `write` both feeds and flushes a job: one trip to the zlib thread pool per job instead of two.
-   * @param idleTimeout - ms of idleness after which a releasable stream is closed (0 = never).
+   * @param idleTimeout - ms of idleness after which the stream is closed (0 = never).
+   * @param history - the window kept while the stream is closed, when the next stream must start from it (context
+   *   takeover); the subclass feeds it. Without it, a stream closed while idle is reopened with an empty window.
    */
   constructor(
     private readonly limiter: ZlibLimiter,
     private readonly flushesEachWrite: boolean,
-    private readonly idleTimeout: number
+    private readonly idleTimeout: number,
+    protected readonly history: WindowHistory | undefined
   ) {}
 
-  /** Create the zlib stream for this direction. */
-  protected abstract createStream(): RawZlibStream;
+  /** Create the zlib stream for this direction, starting from `dictionary` as its window when there is one. */
+  protected abstract createStream(dictionary: Buffer | undefined): RawZlibStream;
   /** The bytes to write to the stream for one job (before or with the sync flush). */
   protected abstract input(data: Buffer, fin: boolean): Buffer;
   /** Called for each output chunk; return an error to abort the job (e.g. the size guard). */
@@ -81,11 +85,6 @@ export abstract class ZlibPipe {
   protected abstract wrapZlibError(error: Error): Error;
   /** The error given to jobs still pending when the pipe closes. */
   protected abstract closedError(): Error;
-  /**
-   * Whether the stream may be closed between messages while idle, its memory given back, and a fresh one opened for
-   * the next message. True only where a fresh stream decodes or encodes what the peer expects (RFC 7692 §7.1.1).
-   */
-  protected abstract releasableWhenIdle(): boolean;
 
   /** Queue `data`; `callback` gets the result once every earlier job of this pipe is done. */
   push(data: Buffer, fin: boolean, callback: ZlibCallback): void {
@@ -116,7 +115,6 @@ export abstract class ZlibPipe {
       this.armIdleTimer();
       return;
     }
-    this.stopIdleTimer();
     this.current = job;
     this.limiter.add((release) => {
       job.release = release;
@@ -169,7 +167,8 @@ export abstract class ZlibPipe {
   }
 
   private openStream(): RawZlibStream {
-    const stream = this.createStream();
+    const history = this.history;
+    const stream = this.createStream(history !== undefined && history.length > 0 ? history.contents() : undefined);
     this.stream = stream;
     this.ended = false;
     stream.on('end', () => {
@@ -199,21 +198,32 @@ export abstract class ZlibPipe {
     this.complete(job, error);
   }
 
-  private dropStream(): void {
+  /**
+   * Close the stream. `keepWindow` (an idle release) keeps the history, shrunk to its bytes, for the next stream;
+   * otherwise (an error, a close, a stream that ended) the next stream starts from an empty window.
+   */
+  private dropStream(keepWindow = false): void {
     const stream = this.stream;
     this.stream = undefined;
     this.atMessageBoundary = true;
     this.stopIdleTimer();
+    if (keepWindow) this.history?.compact();
+    else this.history?.clear();
     stream?.close();
   }
 
-  /** Start (or restart) the idle countdown when the pipe has gone quiet at a message boundary. */
+  /**
+   * Start (or restart) the idle countdown when the pipe has gone quiet at a message boundary. One timer per pipe,
+   * refreshed after each job: it may fire while a job runs, which it then ignores, and the job's end re-arms it.
+   */
   private armIdleTimer(): void {
-    this.stopIdleTimer();
-    if (this.idleTimeout <= 0 || this.stream === undefined || !this.atMessageBoundary || !this.releasableWhenIdle()) return;
+    if (this.idleTimeout <= 0 || this.stream === undefined || !this.atMessageBoundary) return;
+    if (this.idleTimer !== undefined) {
+      this.idleTimer.refresh();
+      return;
+    }
     this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      if (this.current === undefined && this.queue.length === 0 && this.atMessageBoundary) this.dropStream();
+      if (this.current === undefined && this.queue.length === 0 && this.atMessageBoundary) this.dropStream(true);
     }, this.idleTimeout);
     // An idle connection must not keep the process alive.
     this.idleTimer.unref();

@@ -1,10 +1,12 @@
-// zlibIdleTimeout through the public API: a sockwire server whose compressor was closed while idle sends the next
-// message from an empty window (seen as raw frame bytes on the ws client's socket), and the ws client, which kept
-// its window, inflates every message.
+// zlibIdleTimeout through the public API: a sockwire server closes both of its zlib streams while idle, keeps their
+// windows, and the next message goes out exactly as if nothing had been closed (raw frame bytes on the ws client's
+// socket); the ws client, which kept its own streams, inflates it, and the server inflates the client's next
+// message, which refers back to the first one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { trackZlibStreams } from '../helpers/zlib-streams.mjs';
 
 const require = createRequire(import.meta.url);
@@ -25,7 +27,21 @@ function bounded(promise, label, ms = 10000) {
   return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
 }
 
-async function echoSession(zlibIdleTimeout) {
+/** Resolves once `count` of `streams` have emitted 'close'. */
+function closeOf(streams, count) {
+  let closed = 0;
+  return new Promise((resolve) => {
+    if (count <= 0) resolve();
+    for (const stream of streams) stream.once('close', () => ++closed === count && resolve());
+  });
+}
+
+/**
+ * Two echoes of "Hello" from a ws client through a sockwire server, with `pause` run between them. Returns the raw
+ * server frames and how many of the four zlib streams of the session (each side's deflater and inflater) were
+ * still open after the pause.
+ */
+async function echoSession(zlibIdleTimeout, pause) {
   const perMessageDeflate = { threshold: 0, ...(zlibIdleTimeout === undefined ? {} : { zlibIdleTimeout }) };
   const wss = new sockwire.WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate });
   await once(wss, 'listening');
@@ -45,23 +61,35 @@ async function echoSession(zlibIdleTimeout) {
   };
   const before = new Set(zlibStreams.open);
   await echo();
-  if (zlibIdleTimeout !== undefined) {
-    // The first echo uses four zlib streams (each side's deflater and inflater); only the server's deflater is
-    // released. It may have closed already on a slow machine: then fewer than four are still open.
-    const session = [...zlibStreams.open].filter((stream) => !before.has(stream));
-    if (session.length === 4) await bounded(Promise.race(session.map((stream) => once(stream, 'close'))), 'idle release');
-  }
+  const session = [...zlibStreams.open].filter((stream) => !before.has(stream));
+  await pause(session);
+  const openAfterPause = session.filter((stream) => zlibStreams.open.has(stream)).length;
   await echo();
   client.close();
   await bounded(once(client, 'close'), 'close');
   await new Promise((resolve) => wss.close(resolve));
-  return frames;
+  return { frames, openAfterPause };
 }
 
-test('after an idle release the server sends the next message from a fresh context; ws inflates it', async () => {
-  assert.deepEqual(await echoSession(5), [FRESH, FRESH]);
+test('after an idle release the server reopens both streams from their windows: the same bytes as a kept context', async () => {
+  // The ws client never releases, so the two streams that close are the server's deflater and inflater. On a slow
+  // machine some may have closed before the first echo resolved: wait only for those still open.
+  const { frames, openAfterPause } = await echoSession(5, async (session) => {
+    const stillOpen = session.filter((stream) => zlibStreams.open.has(stream));
+    await bounded(closeOf(stillOpen, stillOpen.length - 2), 'idle release');
+  });
+  assert.equal(openAfterPause, 2);
+  assert.deepEqual(frames, [FRESH, REFERENCE]);
 });
 
-test('without zlibIdleTimeout the context is kept (ws behaviour)', async () => {
-  assert.deepEqual(await echoSession(undefined), [FRESH, REFERENCE]);
+test('zlibIdleTimeout 0 never closes a stream (ws behaviour)', async () => {
+  const { frames, openAfterPause } = await echoSession(0, () => delay(100));
+  assert.equal(openAfterPause, 4);
+  assert.deepEqual(frames, [FRESH, REFERENCE]);
+});
+
+test('by default the streams outlive a short pause (the default delay is 10 s)', async () => {
+  const { frames, openAfterPause } = await echoSession(undefined, () => delay(100));
+  assert.equal(openAfterPause, 4);
+  assert.deepEqual(frames, [FRESH, REFERENCE]);
 });

@@ -1,6 +1,6 @@
-// zlibIdleTimeout: an idle compressor is closed and the next message starts from an empty window (RFC 7692 §7.1.1),
-// which every inflater that kept its window still decodes; an idle decompressor is closed only when the peer resets
-// its own context, never when the peer may still refer to earlier messages.
+// zlibIdleTimeout: an idle zlib stream is closed and its memory given back. With context takeover the direction keeps
+// its last window of bytes and the next stream starts from it (RFC 7692 §7.1.1), so the compressor still refers back
+// and the decompressor still resolves the peer's back-references; without it the next stream starts empty.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -50,21 +50,39 @@ async function streamsOpenedBy(work) {
   return [...zlibStreams.open].filter((stream) => !before.has(stream));
 }
 
-test('an idle compressor is closed; the next message starts from an empty window and ws still inflates all', async () => {
+test('an idle compressor is closed and reopened from its window: the next message refers back as a kept one does', async () => {
   const ours = new PerMessageDeflate({ zlibIdleTimeout: 5 });
   ours.params = {};
+  const wsSender = new WsPerMessageDeflate({});
+  wsSender.params = {};
   const wsPeer = new WsPerMessageDeflate({ isServer: true });
   wsPeer.params = {};
   const [deflater] = await streamsOpenedBy(async () => assert.deepEqual(await compress(ours, Buffer.from('Hello')), HELLO));
   assert.deepEqual(await compress(ours, Buffer.from('Hello')), HELLO_AGAIN, 'busy: the context is kept');
   assert.ok(deflater !== undefined && zlibStreams.open.has(deflater));
   await closed(deflater);
-  // A fresh context: the same bytes as the very first message, not a reference to it.
-  const third = await compress(ours, Buffer.from('Hello'));
-  assert.deepEqual(third, HELLO);
-  for (const frame of [HELLO, HELLO_AGAIN, third]) assert.deepEqual(await decompress(wsPeer, frame), Buffer.from('Hello'));
+  const [reopened] = await streamsOpenedBy(async () => {
+    const third = await compress(ours, Buffer.from('Hello'));
+    // ws's compressor, never closed, sends the same bytes for its third "Hello": a 10-byte back-reference.
+    for (let i = 0; i < 2; i++) await compress(wsSender, Buffer.from('Hello'));
+    assert.deepEqual(third, await compress(wsSender, Buffer.from('Hello')));
+    assert.deepEqual(third, hex('02 13 00 00'));
+    for (const frame of [HELLO, HELLO_AGAIN, third]) assert.deepEqual(await decompress(wsPeer, frame), Buffer.from('Hello'));
+  });
+  assert.ok(reopened !== undefined && reopened !== deflater, 'a new zlib stream');
   ours.cleanup();
+  wsSender.cleanup();
   wsPeer.cleanup();
+});
+
+test('without context takeover an idle compressor is closed and reopened empty: the bytes do not change', async () => {
+  const ours = new PerMessageDeflate({ zlibIdleTimeout: 5 });
+  ours.params = { client_no_context_takeover: true };
+  const [deflater] = await streamsOpenedBy(async () => assert.deepEqual(await compress(ours, Buffer.from('Hello')), HELLO));
+  assert.deepEqual(await compress(ours, Buffer.from('Hello')), HELLO, 'each message starts empty');
+  await closed(deflater);
+  assert.deepEqual(await compress(ours, Buffer.from('Hello')), HELLO);
+  ours.cleanup();
 });
 
 test('a fragmented message is never cut: the compressor waits for the message to end', async () => {
@@ -86,16 +104,15 @@ test('a fragmented message is never cut: the compressor waits for the message to
   reader.cleanup();
 });
 
-test('a decompressor keeps its window while the peer uses context takeover', async () => {
+test('an idle decompressor is closed and reopened from its window: the peer\'s back-reference still resolves', async () => {
   const ours = new PerMessageDeflate({ isServer: true, zlibIdleTimeout: 5 });
   ours.params = {};
   const [inflater] = await streamsOpenedBy(async () => assert.deepEqual(await decompress(ours, HELLO), Buffer.from('Hello')));
-  // The compressor's idle timer is armed after the decompressor's would have been, with the same delay, so once the
-  // compressor has closed, a released decompressor would have closed too.
-  const [deflater] = await streamsOpenedBy(async () => compress(ours, Buffer.from('Hello')));
-  await closed(deflater);
-  assert.ok(zlibStreams.open.has(inflater), 'the inflater is still open');
-  assert.deepEqual(await decompress(ours, HELLO_AGAIN), Buffer.from('Hello'), 'the back-reference still resolves');
+  await closed(inflater);
+  const [reopened] = await streamsOpenedBy(async () => {
+    assert.deepEqual(await decompress(ours, HELLO_AGAIN), Buffer.from('Hello'), 'the back-reference resolves');
+  });
+  assert.ok(reopened !== undefined && reopened !== inflater, 'a new zlib stream');
   ours.cleanup();
 });
 
@@ -109,7 +126,7 @@ test('a decompressor is closed while idle when the peer resets its context (clie
 });
 
 test('zlibIdleTimeout 0, negative, NaN or beyond the timer range: nothing is ever released (ws behaviour)', async () => {
-  for (const zlibIdleTimeout of [0, -1, Number.NaN, 2 ** 31, undefined]) {
+  for (const zlibIdleTimeout of [0, -1, Number.NaN, 2 ** 31]) {
     const ours = new PerMessageDeflate({ zlibIdleTimeout });
     ours.params = {};
     assert.deepEqual(await compress(ours, Buffer.from('Hello')), HELLO);
@@ -118,3 +135,97 @@ test('zlibIdleTimeout 0, negative, NaN or beyond the timer range: nothing is eve
     ours.cleanup();
   }
 });
+
+test('zlibIdleTimeout left out: the idle timer is armed for 10 s, unref\'d', async () => {
+  const delays = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = (callback, delay, ...args) => {
+    const timer = realSetTimeout(callback, delay, ...args);
+    delays.push({ delay, timer });
+    return timer;
+  };
+  const ours = new PerMessageDeflate({});
+  ours.params = {};
+  try {
+    assert.deepEqual(await compress(ours, Buffer.from('Hello')), HELLO);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+  const armed = delays.filter(({ delay }) => delay === 10000);
+  assert.equal(armed.length, 1);
+  assert.equal(armed[0].timer.hasRef(), false);
+  ours.cleanup();
+});
+
+/** Deterministic JSON-like text, so that messages refer back to each other. */
+function messages(count, minLength, maxLength) {
+  const words = ['"id":', '"user"', '"name":', 'alpha', 'beta', 'gamma', 'delta', '{', '}', ',', '[', ']', 'true', 'null'];
+  let seed = 12345;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const length = minLength + (next() % (maxLength - minLength + 1));
+    let text = '';
+    while (text.length < length) text += words[next() % words.length] + (next() % 100);
+    out.push(Buffer.from(text.slice(0, length)));
+  }
+  return out;
+}
+
+/** Waits (bounded) until the stream opened by this pipe is closed by its idle timer. */
+async function idleRelease(work) {
+  const [stream] = await streamsOpenedBy(work);
+  if (stream !== undefined) await closed(stream);
+}
+
+for (const windowBits of [9, 15]) {
+  const sizes = windowBits === 9 ? [60, 700] : [3000, 20000];
+  test(`window bits ${windowBits}: a compressor released many times, with more traffic than its window, stays decodable`, async () => {
+    const params = { client_max_window_bits: windowBits };
+    const ours = new PerMessageDeflate({ zlibIdleTimeout: 5 });
+    ours.params = params;
+    const wsPeer = new WsPerMessageDeflate({ isServer: true });
+    wsPeer.params = params;
+    const all = messages(24, ...sizes);
+    let total = 0;
+    for (const [i, data] of all.entries()) {
+      const send = async () => {
+        const frame = await compress(ours, data);
+        assert.ok(frame.length < data.length, `message ${i} is compressed`);
+        assert.deepEqual(await decompress(wsPeer, frame), data, `message ${i}`);
+      };
+      total += data.length;
+      if (i % 5 === 4) await idleRelease(send);
+      else await send();
+    }
+    assert.ok(total > 4 * (1 << windowBits));
+    ours.cleanup();
+    wsPeer.cleanup();
+  });
+
+  test(`window bits ${windowBits}: a decompressor released many times inflates ws's context-taking messages exactly`, async () => {
+    const params = { client_max_window_bits: windowBits };
+    const ours = new PerMessageDeflate({ isServer: true, zlibIdleTimeout: 5 });
+    ours.params = params;
+    const wsSender = new WsPerMessageDeflate({});
+    wsSender.params = params;
+    for (const [i, data] of messages(24, ...sizes).entries()) {
+      const frame = await compress(wsSender, data);
+      // A message in two frames now and then: the release never falls between them.
+      const receive = async () => {
+        if (i % 3 === 1) {
+          const cut = frame.length >> 1;
+          const head = await decompress(ours, frame.subarray(0, cut), false);
+          const tail = await decompress(ours, frame.subarray(cut), true);
+          assert.deepEqual(Buffer.concat([head, tail]), data, `message ${i}`);
+        } else {
+          assert.deepEqual(await decompress(ours, frame), data, `message ${i}`);
+        }
+      };
+      if (i % 5 === 4) await idleRelease(receive);
+      else await receive();
+    }
+    ours.cleanup();
+    wsSender.cleanup();
+  });
+}
