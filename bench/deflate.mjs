@@ -1,7 +1,8 @@
 // permessage-deflate benchmark (issue 5): compressed echo of JSON-like text, 1 KiB and 64 KiB, 100 connections with
 // one message in flight each, against a sockwire and a ws echo server with the same perMessageDeflate options, in
 // the same run, interleaved, 3 repetitions, medians. Then server RSS per idle connection with compression
-// negotiated (after the handshake, and after one compressed round trip, when zlib contexts exist).
+// negotiated: after the handshake, 1 s after one compressed round trip (zlib contexts exist), and once the
+// connections have been idle past sockwire's default `zlibIdleTimeout` (10 s; `IDLE_WAIT_MS` after the echo).
 //
 // Load generator: ws clients for both servers (the same client code and cost for both), in a process pinned to
 // CPU 1; servers pinned to CPU 0. Every echo is compared with what was sent.
@@ -10,7 +11,7 @@
 //
 // --before DIR adds a third server, "before": the sockwire build in DIR/dist/cjs (e.g. `git archive main` built in
 // a temp dir), interleaved with the other two, so a change is measured against its base in the same run.
-// --idle MS gives the (after) sockwire server `zlibIdleTimeout: MS` (the RSS rows are taken 1 s after the echo).
+// --idle MS gives the (after) sockwire server `zlibIdleTimeout: MS` (0: never, as ws); without it, the default.
 //
 // Writes bench/out/deflate.json and prints a Markdown table. Internal modes: `server IMPL`, `load ...`, `hold ...`;
 // bench/run.mjs runs `server` (driven by `wsload --deflate`) for its deflate echo rows and `hold-run IMPL CONNS`
@@ -28,6 +29,8 @@ const SELF = fileURLToPath(import.meta.url);
 /** The same options on both servers (and the clients): ws's defaults, written out. */
 const DEFLATE = { threshold: 1024, concurrencyLimit: 10, serverNoContextTakeover: false, clientNoContextTakeover: false };
 const CONNS = 100;
+/** How long after the echo the idle RSS is read: past sockwire's default zlibIdleTimeout (10 s), with a margin. */
+const IDLE_WAIT_MS = 11500;
 const SIZES = [1024, 64 * 1024];
 const beforeIndex = process.argv.indexOf('--before');
 const BEFORE_DIR = beforeIndex === -1 ? undefined : process.argv[beforeIndex + 1];
@@ -67,8 +70,9 @@ function jiffies(pid) {
 
 function serverMode(impl) {
   const { WebSocketServer } = loadImpl(impl === 'before' ? 'sockwire' : impl);
-  const idle = Number(process.env.BENCH_ZLIB_IDLE ?? 0);
-  const perMessageDeflate = impl === 'sockwire' && idle > 0 ? { ...DEFLATE, zlibIdleTimeout: idle } : DEFLATE;
+  // BENCH_ZLIB_IDLE (from --idle) overrides sockwire's default zlibIdleTimeout; ws has no such option.
+  const idle = process.env.BENCH_ZLIB_IDLE;
+  const perMessageDeflate = impl === 'sockwire' && idle !== undefined && idle !== '' ? { ...DEFLATE, zlibIdleTimeout: Number(idle) } : DEFLATE;
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate }, () => {
     process.stdout.write(JSON.stringify({ impl, port: wss.address().port, pid: process.pid }) + '\n');
   });
@@ -239,9 +243,13 @@ async function holdRun(impl, conns, env = {}) {
       const negotiated = vmRss(server.pid);
       child.stdin.write('send\n');
       await waitFor('echoed');
+      const echoed = Date.now();
       await sleep(1000);
       const used = vmRss(server.pid);
-      return { conns, baseRss: base, perConnNegotiated: (negotiated - base) / conns, perConnAfterMessage: (used - base) / conns };
+      await sleep(Math.max(0, echoed + IDLE_WAIT_MS - Date.now()));
+      const idle = vmRss(server.pid);
+      return { conns, baseRss: base, perConnNegotiated: (negotiated - base) / conns, perConnAfterMessage: (used - base) / conns,
+        perConnIdle: (idle - base) / conns };
     } finally {
       child.stdin.write('exit\n');
       await stopProcess(child);
@@ -260,7 +268,8 @@ async function main() {
   // A private copy of the build, so a concurrent `npm run build` cannot change the code under test mid-run.
   const snapshot = join(tmpdir(), `sockwire-deflate-bench-${process.pid}`);
   cpSync(join(rootDir, 'dist', 'cjs'), snapshot, { recursive: true });
-  const envOf = { ws: {}, sockwire: { SOCKWIRE_DIST: snapshot, BENCH_ZLIB_IDLE: String(arg('idle', 0)) } };
+  const idleOption = arg('idle', undefined);
+  const envOf = { ws: {}, sockwire: { SOCKWIRE_DIST: snapshot, ...(idleOption === undefined ? {} : { BENCH_ZLIB_IDLE: String(idleOption) }) } };
   const beforeSnapshot = `${snapshot}-before`;
   if (BEFORE_DIR !== undefined) {
     cpSync(join(BEFORE_DIR, 'dist', 'cjs'), beforeSnapshot, { recursive: true });
@@ -337,7 +346,8 @@ async function main() {
     lines.push('', `| server RSS per idle deflate connection (${holdConns} conns) | ws | sockwire | sockwire / ws |`, '|---|---|---|---|');
     const kb = (x) => `${(x / 1024).toFixed(1)} KiB`;
     lines.push(`| after the handshake | ${kb(hold.ws.perConnNegotiated)} | ${kb(hold.sockwire.perConnNegotiated)} | ${(hold.sockwire.perConnNegotiated / hold.ws.perConnNegotiated).toFixed(2)}× |`);
-    lines.push(`| after one 1 KiB compressed round trip | ${kb(hold.ws.perConnAfterMessage)} | ${kb(hold.sockwire.perConnAfterMessage)} | ${(hold.sockwire.perConnAfterMessage / hold.ws.perConnAfterMessage).toFixed(2)}× |`);
+    lines.push(`| 1 s after one 1 KiB compressed round trip | ${kb(hold.ws.perConnAfterMessage)} | ${kb(hold.sockwire.perConnAfterMessage)} | ${(hold.sockwire.perConnAfterMessage / hold.ws.perConnAfterMessage).toFixed(2)}× |`);
+    lines.push(`| ${IDLE_WAIT_MS / 1000} s after it (idle) | ${kb(hold.ws.perConnIdle)} | ${kb(hold.sockwire.perConnIdle)} | ${(hold.sockwire.perConnIdle / hold.ws.perConnIdle).toFixed(2)}× |`);
     if (BEFORE_DIR !== undefined) {
       lines.push('', `before (${BEFORE_DIR}), same run:`, '', '| message | before msgs/s | before / ws | server CPU µs/msg before | after | before/after CPU | ws/before CPU |', '|---|---|---|---|---|---|---|');
       for (const row of summary) {
@@ -347,7 +357,8 @@ async function main() {
       }
       lines.push('', `| RSS per idle deflate connection | before | after |`, '|---|---|---|');
       lines.push(`| after the handshake | ${kb(hold.before.perConnNegotiated)} | ${kb(hold.sockwire.perConnNegotiated)} |`);
-      lines.push(`| after one 1 KiB compressed round trip | ${kb(hold.before.perConnAfterMessage)} | ${kb(hold.sockwire.perConnAfterMessage)} |`);
+      lines.push(`| 1 s after one 1 KiB compressed round trip | ${kb(hold.before.perConnAfterMessage)} | ${kb(hold.sockwire.perConnAfterMessage)} |`);
+      lines.push(`| ${IDLE_WAIT_MS / 1000} s after it (idle) | ${kb(hold.before.perConnIdle)} | ${kb(hold.sockwire.perConnIdle)} |`);
     }
     lines.push('', `loadavg before ${loadBefore}, after ${loadAfter}; median other-process CPU during runs: ` +
       summary.map((r) => `${r.size / 1024} KiB ws ${f1(r.ws.otherCpu)} % / sockwire ${f1(r.sockwire.otherCpu)} %`).join(', ') +
@@ -359,11 +370,15 @@ async function main() {
   }
 }
 
-/** One RSS measurement as a `key=value` line (bench/run.mjs); the per-connection RSS after one round trip is the result. */
+/**
+ * One RSS measurement as a `key=value` line (bench/run.mjs). The result (`bytes_per_conn`) is the per-connection RSS
+ * once the connections have been idle past the default zlibIdleTimeout; `used_bytes_per_conn` is 1 s after the echo.
+ */
 async function holdRunMode([impl, conns]) {
   const r = await holdRun(impl, Number(conns));
   process.stdout.write(`mode=deflate-hold impl=${impl} conns=${r.conns} open_at_end=${r.conns} ` +
-    `negotiated_bytes_per_conn=${r.perConnNegotiated.toFixed(0)} bytes_per_conn=${r.perConnAfterMessage.toFixed(0)} errors=0\n`);
+    `negotiated_bytes_per_conn=${r.perConnNegotiated.toFixed(0)} used_bytes_per_conn=${r.perConnAfterMessage.toFixed(0)} ` +
+    `bytes_per_conn=${r.perConnIdle.toFixed(0)} errors=0\n`);
 }
 
 const [mode, ...rest] = process.argv.slice(2);

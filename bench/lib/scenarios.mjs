@@ -194,6 +194,7 @@ export const SCENARIOS = [
     args: (t) => [...echo('64K', 100, 1)(t), '--deflate']
   },
   {
+    // Server RSS per connection 11.5 s after one compressed round trip: idle, past the default zlibIdleTimeout (10 s).
     id: 'deflate-hold',
     title: 'RSS per idle deflate connection (window bits 15)',
     kind: 'deflate-hold',
