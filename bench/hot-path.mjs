@@ -2,7 +2,8 @@
 // msgs/s. Alternates a 'before' build of sockwire (SOCKWIRE_DIST of --before), this build, and ws (+ addons) under
 // wsload, round after round, and prints the medians:
 // `node bench/hot-path.mjs --before /tmp/before/dist/cjs [--size 16] [--conns 100] [--depth 1] [--secs 3]
-//   [--rounds 3] [--peers before,after,ws-addons,raw,minimal-bare,minimal-api] [--mode echo|connect]`
+//   [--rounds 3] [--peers before,after,ws-addons,raw,minimal-bare,minimal-api,minimal-deflate] [--mode echo|connect]
+//   [--deflate]`
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseKv, run, runPinned, startServer, stopProcess } from './lib/proc.mjs';
@@ -20,12 +21,21 @@ const before = opt('before', '');
 // `connect` measures the handshake row instead (wsload -m connect, 50 in flight, WebSocket close): cycles/s and
 // server CPU per cycle; `raw` is then raw-handshake.mjs and `minimal-api` minimal-handshake.mjs.
 const connect = opt('mode', 'echo') === 'connect';
+// `--deflate` measures the compressed echo rows instead (wsload --deflate, JSON-like text): sockwire and ws run the
+// echo server of bench/deflate.mjs (the suite's), and `minimal-deflate` is minimal-deflate-echo.mjs, zlib's floor.
+const deflate = argv.includes('--deflate');
 if (peers.includes('before') && before === '') throw new Error('--before <dist/cjs of the before build> is needed');
 
 /** Server command line and environment of one peer. */
 function serverOf(peer) {
   if (connect && (peer === 'raw' || peer === 'minimal-api')) {
     return { args: [join(benchDir, 'servers', peer === 'raw' ? 'raw-handshake.mjs' : 'minimal-handshake.mjs')], env: {}, raw: false };
+  }
+  if (deflate) {
+    if (peer === 'minimal-deflate') return { args: [join(benchDir, 'servers', 'minimal-deflate-echo.mjs')], env: {}, raw: false };
+    const impl = peer === 'before' || peer === 'after' ? 'sockwire' : peer;
+    const env = { SOCKWIRE_DIST: peer === 'before' ? before : join(rootDir, 'dist', 'cjs') };
+    return { args: [join(benchDir, 'deflate.mjs'), 'server', impl], env, raw: false };
   }
   if (peer === 'raw') return { args: [join(benchDir, 'servers', 'raw-echo.mjs')], env: {}, raw: true };
   // The least JavaScript a WebSocket echo runs per message, without (bare) and with (api) ws's event and send shape.
@@ -45,6 +55,7 @@ async function measure(peer) {
     : ['-m', 'echo', '-c', opt('conns', '100'), '-d', opt('depth', '1'), '-s', opt('size', '16')];
   const load = [...shape, '-w', '1', '-t', secs, '-p', String(server.port), '--server-pid', String(server.pid)];
   if (raw) load.push('--raw');
+  if (deflate) load.push('--deflate');
   const result = await runPinned('1', join(benchDir, 'wsload'), load, Number(secs) + 60);
   await stopProcess(server.child);
   const kv = parseKv(result.stdout);
