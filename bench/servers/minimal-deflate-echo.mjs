@@ -8,6 +8,7 @@
 import { createServer } from 'node:net';
 import { constants, createDeflateRaw, createInflateRaw } from 'node:zlib';
 import { answerUpgrade } from './bare-upgrade.mjs';
+import { listenAndReport } from './floor-server.mjs';
 
 const port = Number(process.argv[2] || 0);
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
@@ -102,10 +103,4 @@ const server = createServer({ noDelay: true }, (socket) => {
   socket.on('data', onHandshake);
   socket.on('error', () => {});
 });
-server.listen(port, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ impl: 'minimal-deflate', port: server.address().port, pid: process.pid }) + '\n');
-});
-
-process.on('SIGTERM', () => process.exit(0));
-process.on('SIGINT', () => process.exit(0));
-setTimeout(() => process.exit(3), Number(process.env.BENCH_SERVER_MAX_S || 900) * 1000).unref();
+listenAndReport(server, 'minimal-deflate', port);

@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { answerUpgrade } from './bare-upgrade.mjs';
+import { listenAndReport } from './floor-server.mjs';
 
 const shape = process.argv[2];
 if (shape !== 'bare' && shape !== 'api') throw new Error('usage: minimal-echo.mjs bare|api [port]');
@@ -92,10 +93,4 @@ const server = createServer({ noDelay: true }, (socket) => {
   socket.on('data', onHandshake);
   socket.on('error', () => {});
 });
-server.listen(port, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ impl: `minimal-${shape}`, port: server.address().port, pid: process.pid }) + '\n');
-});
-
-process.on('SIGTERM', () => process.exit(0));
-process.on('SIGINT', () => process.exit(0));
-setTimeout(() => process.exit(3), Number(process.env.BENCH_SERVER_MAX_S || 900) * 1000).unref();
+listenAndReport(server, `minimal-${shape}`, port);

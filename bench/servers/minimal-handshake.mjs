@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
 import { hash } from 'node:crypto';
+import { listenAndReport } from './floor-server.mjs';
 
 const port = Number(process.argv[2] || 0);
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -69,10 +70,4 @@ const server = createServer({ noDelay: true }, (socket) => {
   socket.on('error', () => {});
 });
 server.on('websocket', onConnection);
-server.listen(port, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ impl: 'minimal-handshake', port: server.address().port, pid: process.pid }) + '\n');
-});
-
-process.on('SIGTERM', () => process.exit(0));
-process.on('SIGINT', () => process.exit(0));
-setTimeout(() => process.exit(3), Number(process.env.BENCH_SERVER_MAX_S || 900) * 1000).unref();
+listenAndReport(server, 'minimal-handshake', port);

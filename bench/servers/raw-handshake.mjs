@@ -5,6 +5,7 @@
 // line {impl, port, pid}, as raw-echo.mjs does.
 import { createServer } from 'node:net';
 import { answerUpgrade } from './bare-upgrade.mjs';
+import { listenAndReport } from './floor-server.mjs';
 
 const port = Number(process.argv[2] || 0);
 const CLOSE_1000 = Buffer.from([0x88, 0x02, 0x03, 0xe8]);
@@ -22,10 +23,4 @@ const server = createServer({ noDelay: true }, (socket) => {
   socket.on('data', onData);
   socket.on('error', () => {});
 });
-server.listen(port, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ impl: 'raw', port: server.address().port, pid: process.pid }) + '\n');
-});
-
-process.on('SIGTERM', () => process.exit(0));
-process.on('SIGINT', () => process.exit(0));
-setTimeout(() => process.exit(3), Number(process.env.BENCH_SERVER_MAX_S || 900) * 1000).unref();
+listenAndReport(server, 'raw', port);
