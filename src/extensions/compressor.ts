@@ -27,9 +27,15 @@ export class Compressor extends ZlibPipe {
     super(limiter, flushesEachWrite(settings.zlibOptions), settings.idleTimeout, historyFor(settings));
   }
 
-  protected createStream(dictionary: Buffer | undefined): RawZlibStream {
+  protected createStream(window: Buffer | undefined): RawZlibStream {
     const options = syncFlushOptions(this.settings.zlibOptions, this.settings.windowBits);
-    return createDeflateRaw(dictionary === undefined ? options : { ...options, dictionary });
+    // A dictionary costs less CPU than compressing the kept bytes again (measured, 4 KiB window: 50–90 µs over a
+    // fresh stream, against 130–310 µs), and Node's copy of it is at most COMPRESSOR_WINDOW_KEPT bytes.
+    return createDeflateRaw(window === undefined ? options : { ...options, dictionary: window });
+  }
+
+  protected primer(): undefined {
+    return undefined;
   }
 
   protected input(data: Buffer): Buffer {
@@ -64,14 +70,22 @@ export class Compressor extends ZlibPipe {
 }
 
 /**
- * What an idle compressor keeps of its context: with context takeover, the last window of input. A stream reopened
- * with it as its dictionary refers back only to bytes the peer's window holds, so the peer decodes it whatever it
- * is; the bytes may differ a little from a stream that was never closed (zlib's hash chains are rebuilt), the
- * compression ratio does not. Without context takeover each message starts empty anyway: nothing to keep.
+ * The most input an idle compressor keeps. A sender may refer back to any suffix of what the peer's window holds,
+ * so less than the whole window is still exact, and it is held beside zlib's own window while messages flow.
+ * Measured on 1 KiB JSON messages, the first message after a reopen: 230 B with nothing kept, 162 B with 4 KiB,
+ * 152 B with the full 32 KiB.
+ */
+const COMPRESSOR_WINDOW_KEPT = 4096;
+
+/**
+ * What an idle compressor keeps of its context: with context takeover, the newest input (at most
+ * {@link COMPRESSOR_WINDOW_KEPT} bytes). A stream reopened from it refers back only to bytes the peer's window holds,
+ * so the peer decodes it whatever it is; the bytes may differ a little from a stream that was never closed. Without
+ * context takeover each message starts empty anyway: nothing to keep.
  */
 function historyFor(settings: CompressorSettings): WindowHistory | undefined {
   if (settings.idleTimeout <= 0 || settings.noContextTakeover) return undefined;
-  return new WindowHistory(1 << settings.windowBits);
+  return new WindowHistory(Math.min(1 << settings.windowBits, COMPRESSOR_WINDOW_KEPT));
 }
 
 /** Whether `data` ends with the empty stored block 00 00 ff ff (RFC 7692 §7.2.1). */

@@ -11,6 +11,9 @@ import { flushesEachWrite, syncFlushOptions, ZlibPipe, type JobOutput, type RawZ
 /** RFC 7692 §7.2.2: the bytes a sender removed from the end of each message. */
 const TRAILER: Buffer = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
+/** RFC 1951 §3.2.4: a stored block's header byte, then LEN and NLEN, two bytes each. */
+const STORED_HEADER_LENGTH = 5;
+
 /** RFC 6455 §7.4.1: 1007, the payload is not consistent with the message type (it does not inflate). */
 const INVALID_PAYLOAD_CLOSE_CODE = 1007;
 
@@ -40,9 +43,20 @@ export class Decompressor extends ZlibPipe {
     super(limiter, flushesEachWrite(settings.zlibOptions), settings.idleTimeout, historyFor(settings));
   }
 
-  protected createStream(dictionary: Buffer | undefined): RawZlibStream {
-    const options = syncFlushOptions(this.settings.zlibOptions, this.settings.windowBits);
-    return createInflateRaw(dictionary === undefined ? options : { ...options, dictionary });
+  protected createStream(): RawZlibStream {
+    return createInflateRaw(syncFlushOptions(this.settings.zlibOptions, this.settings.windowBits));
+  }
+
+  protected primer(window: Buffer): Buffer {
+    // RFC 1951 §3.2.4: a non-final stored block holding the window. Inflating it leaves exactly these bytes in the
+    // fresh inflater's window and ends on a byte boundary, where the peer's next message begins. Cheap (a copy), and
+    // unlike a dictionary it leaves no copy of the whole window (up to 32 KiB) in Node for the stream's life.
+    const block = Buffer.allocUnsafe(STORED_HEADER_LENGTH + window.length);
+    block[0] = 0x00; // BFINAL 0, BTYPE 00 (stored), then padding to the byte boundary
+    block.writeUInt16LE(window.length, 1); // LEN (a window is at most 32 KiB)
+    block.writeUInt16LE(~window.length & 0xffff, 3); // NLEN
+    window.copy(block, STORED_HEADER_LENGTH);
+    return block;
   }
 
   protected input(data: Buffer, fin: boolean): Buffer {

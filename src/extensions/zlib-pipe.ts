@@ -53,6 +53,8 @@ export abstract class ZlibPipe {
   private ended = false;
   /** The last finished job ended a message (no message is half through the stream). */
   private atMessageBoundary = true;
+  /** A reopened stream is taking its window back (see {@link primer}): its output is not the job's. */
+  private priming = false;
   /** Closes the stream once the pipe has been idle for {@link idleTimeout} ms; refreshed after each job. */
   private idleTimer: NodeJS.Timeout | undefined;
 
@@ -71,8 +73,17 @@ export abstract class ZlibPipe {
     protected readonly history: WindowHistory | undefined
   ) {}
 
-  /** Create the zlib stream for this direction, starting from `dictionary` as its window when there is one. */
-  protected abstract createStream(dictionary: Buffer | undefined): RawZlibStream;
+  /**
+   * Create the zlib stream for this direction. `window` is set when a stream closed while idle is reopened with
+   * context takeover: the bytes the new stream must start from, as zlib's `dictionary` or through {@link primer}.
+   */
+  protected abstract createStream(window: Buffer | undefined): RawZlibStream;
+  /**
+   * What to write to a reopened stream first so that its window holds `window` again (that output is dropped), or
+   * undefined when {@link createStream} used it as the dictionary. Node keeps a copy of a dictionary for the
+   * stream's whole life (to set it again on reset); a primer leaves nothing behind.
+   */
+  protected abstract primer(window: Buffer): Buffer | undefined;
   /** The bytes to write to the stream for one job (before or with the sync flush). */
   protected abstract input(data: Buffer, fin: boolean): Buffer;
   /** Called for each output chunk; return an error to abort the job (e.g. the size guard). */
@@ -128,8 +139,16 @@ export abstract class ZlibPipe {
 
   private run(job: Job): void {
     let stream: RawZlibStream;
+    let primer: Buffer | undefined;
     try {
-      stream = this.stream ?? this.openStream();
+      if (this.stream === undefined) {
+        const history = this.history;
+        const window = history !== undefined && history.length > 0 ? history.contents() : undefined;
+        stream = this.openStream(window);
+        if (window !== undefined) primer = this.primer(window);
+      } else {
+        stream = this.stream;
+      }
     } catch (error) {
       // zlib rejects bad options (e.g. a level out of range) when the stream is built.
       this.complete(job, error instanceof Error ? error : new Error(String(error)));
@@ -154,28 +173,42 @@ export abstract class ZlibPipe {
       this.atMessageBoundary = job.fin;
       this.complete(job, null, result);
     };
-    const input = this.input(job.data, job.fin);
+    const feed = (): void => this.writeFlushed(stream, this.input(job.data, job.fin), flushed);
+    if (primer === undefined) {
+      feed();
+      return;
+    }
+    // A reopened stream first takes its window back; that output belongs to no message and is dropped.
+    this.priming = true;
+    this.writeFlushed(stream, primer, (error) => {
+      if (this.stream !== stream) return; // dropped meanwhile, which ended the priming
+      this.priming = false;
+      if (error == null && this.current === job) feed();
+    });
+  }
+
+  /** Write `input` and sync-flush it, then call `callback`. */
+  private writeFlushed(stream: RawZlibStream, input: Buffer, callback: (error?: Error | null) => void): void {
     if (this.flushesEachWrite && input.length > 0) {
-      stream.write(input, flushed);
+      stream.write(input, callback);
     } else {
       // zlib skips a flush with no new input that repeats the previous flush mode, so an empty payload is fed in
       // with Z_NO_FLUSH first: then it still gets its empty stored block, the same bytes as ws writes.
       if (this.flushesEachWrite) stream.flush(constants.Z_NO_FLUSH);
       else stream.write(input);
-      stream.flush(constants.Z_SYNC_FLUSH, flushed);
+      stream.flush(constants.Z_SYNC_FLUSH, callback);
     }
   }
 
-  private openStream(): RawZlibStream {
-    const history = this.history;
-    const stream = this.createStream(history !== undefined && history.length > 0 ? history.contents() : undefined);
+  private openStream(window: Buffer | undefined): RawZlibStream {
+    const stream = this.createStream(window);
     this.stream = stream;
     this.ended = false;
     stream.on('end', () => {
       if (this.stream === stream) this.ended = true;
     });
     stream.on('data', (chunk: Buffer) => {
-      if (this.stream !== stream || this.current === undefined) return;
+      if (this.stream !== stream || this.current === undefined || this.priming) return;
       this.output.chunks.push(chunk);
       this.output.length += chunk.length;
       const error = this.onOutput(this.output);
@@ -206,6 +239,7 @@ export abstract class ZlibPipe {
     const stream = this.stream;
     this.stream = undefined;
     this.atMessageBoundary = true;
+    this.priming = false;
     this.stopIdleTimer();
     if (keepWindow) this.history?.compact();
     else this.history?.clear();

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
+import zlib from 'node:zlib';
 import { trackZlibStreams } from '../helpers/zlib-streams.mjs';
 
 const require = createRequire(import.meta.url);
@@ -114,6 +115,62 @@ test('an idle decompressor is closed and reopened from its window: the peer\'s b
   });
   assert.ok(reopened !== undefined && reopened !== inflater, 'a new zlib stream');
   ours.cleanup();
+});
+
+test('a reopened decompressor takes its window back from a stored block, not a zlib dictionary', async () => {
+  // Node keeps a copy of a `dictionary` option for the stream's whole life; a stored block (RFC 1951 §3.2.4) fills
+  // the fresh inflater's window with the same bytes and leaves nothing behind.
+  const inputs = new Map();
+  const realTransform = zlib.InflateRaw.prototype._transform;
+  zlib.InflateRaw.prototype._transform = function (chunk, ...rest) {
+    if (!inputs.has(this)) inputs.set(this, Buffer.from(chunk));
+    return realTransform.call(this, chunk, ...rest);
+  };
+  const ours = new PerMessageDeflate({ isServer: true, zlibIdleTimeout: 5 });
+  ours.params = {};
+  try {
+    const [inflater] = await streamsOpenedBy(async () => assert.deepEqual(await decompress(ours, HELLO), Buffer.from('Hello')));
+    await closed(inflater);
+    const [reopened] = await streamsOpenedBy(async () => {
+      assert.deepEqual(await decompress(ours, HELLO_AGAIN), Buffer.from('Hello'));
+    });
+    // BFINAL 0 and BTYPE 00 in one byte, LEN 5 and NLEN ~5 little-endian, then the window: "Hello".
+    assert.deepEqual(inputs.get(reopened), Buffer.concat([hex('00 05 00 fa ff'), Buffer.from('Hello')]));
+  } finally {
+    zlib.InflateRaw.prototype._transform = realTransform;
+    ours.cleanup();
+  }
+});
+
+test('the window a reopened decompressor takes back does not count against maxPayload', async () => {
+  const ours = new PerMessageDeflate({ isServer: true, zlibIdleTimeout: 5 }, false, 8);
+  ours.params = {};
+  const [inflater] = await streamsOpenedBy(async () => assert.deepEqual(await decompress(ours, HELLO), Buffer.from('Hello')));
+  await closed(inflater);
+  // 5 bytes of window and a 5-byte message: 10 inflated bytes in all, but only the message's 5 are the message's.
+  assert.deepEqual(await decompress(ours, HELLO_AGAIN), Buffer.from('Hello'));
+  ours.cleanup();
+});
+
+test('an idle compressor keeps only its newest 4 KiB: a reopened one refers back within them, never further', async () => {
+  const ours = new PerMessageDeflate({ zlibIdleTimeout: 5 });
+  ours.params = {};
+  const wsPeer = new WsPerMessageDeflate({ isServer: true });
+  wsPeer.params = {};
+  let seed = 99;
+  const noise = Buffer.alloc(8192, 0).map(() => (seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 16);
+  await idleRelease(async () => assert.deepEqual(await decompress(wsPeer, await compress(ours, noise)), noise));
+  const recent = noise.subarray(8192 - 1024);
+  const recentFrame = await compress(ours, recent);
+  assert.ok(recentFrame.length < 16, `the last 1 KiB is one back-reference (${recentFrame.length} B)`);
+  assert.deepEqual(await decompress(wsPeer, recentFrame), recent);
+  // The first 1 KiB lies 8 KiB back: in the peer's window, but beyond what the compressor kept.
+  const old = noise.subarray(0, 1024);
+  const oldFrame = await compress(ours, old);
+  assert.ok(oldFrame.length > 1000, `the first 1 KiB is sent as literals (${oldFrame.length} B)`);
+  assert.deepEqual(await decompress(wsPeer, oldFrame), old);
+  ours.cleanup();
+  wsPeer.cleanup();
 });
 
 test('a decompressor is closed while idle when the peer resets its context (client_no_context_takeover)', async () => {
