@@ -49,8 +49,9 @@ export class Decompressor extends ZlibPipe {
 
   protected primer(window: Buffer): Buffer {
     // RFC 1951 §3.2.4: a non-final stored block holding the window. Inflating it leaves exactly these bytes in the
-    // fresh inflater's window and ends on a byte boundary, where the peer's next message begins. Cheap (a copy), and
-    // unlike a dictionary it leaves no copy of the whole window (up to 32 KiB) in Node for the stream's life.
+    // fresh inflater's window and ends on a byte boundary, where the peer's next message begins. It costs ~0.1 ms
+    // more than a dictionary, once per reopen, but leaves no copy of the window (up to 32 KiB) in Node for the
+    // stream's life.
     const block = Buffer.allocUnsafe(STORED_HEADER_LENGTH + window.length);
     block[0] = 0x00; // BFINAL 0, BTYPE 00 (stored), then padding to the byte boundary
     block.writeUInt16LE(window.length, 1); // LEN (a window is at most 32 KiB)
